@@ -46,9 +46,14 @@ export class AccessKeysError extends Error {
   }
 
   /** True for an error of this class (or a subclass) from any copy of this package. */
-  static isInstance(value: unknown): value is AccessKeysError {
-    return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[BRAND] === true &&
-      (this === AccessKeysError || (value as { name?: string }).name === this.name || this.prototype.isPrototypeOf(value));
+  static isInstance<T extends AccessKeysError>(this: abstract new (...args: any[]) => T, value: unknown): value is T {
+    if (typeof value !== "object" || value === null || (value as Record<symbol, unknown>)[BRAND] !== true) return false;
+    if ((this as unknown) === AccessKeysError || this.prototype.isPrototypeOf(value)) return true;
+    // Another copy of the package: match the class by name along the prototype chain.
+    for (let proto = Object.getPrototypeOf(value); proto; proto = Object.getPrototypeOf(proto)) {
+      if (proto.constructor?.name === this.name) return true;
+    }
+    return false;
   }
 
   /** Serializable form: code and message only, so logging an error can never print a secret. */

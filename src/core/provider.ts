@@ -1,0 +1,214 @@
+// Helpers shared by the four resources: the thin serialized provider, the dispatcher that runs an
+// implementation in the provider host, input checking, and diffing.
+//
+// Why the thin provider: Pulumi serializes the provider object *by value* into every resource's state,
+// twice (inputs and outputs), and refresh/destroy run that stored text. A provider that referenced
+// our modules directly would carry the whole module graph (~50 KB) and freeze today's code into
+// state. Instead each method `require`s the implementation by package name at call time, so
+// `__provider` holds a few hundred bytes and always runs the installed version. The price: the
+// dispatcher's signature below can never change incompatibly, because old states call it.
+
+import type * as pulumi from "@pulumi/pulumi";
+import type { ZodType } from "zod";
+import { readStackConfig } from "./connection";
+import type { ConfigureRequestLike, SettingsContext, StackConfig } from "./connection";
+import { describeFailure } from "./errors";
+import { jsonEqual, toPlainObject } from "./json";
+
+/** The value the engine sends for inputs that are not known yet (during preview). */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** True when a value (or anything inside it) is not known yet. */
+export function containsUnknown(value: unknown): boolean {
+  if (value === UNKNOWN) return true;
+  if (Array.isArray(value)) return value.some(containsUnknown);
+  if (value && typeof value === "object") return Object.values(value).some(containsUnknown);
+  return false;
+}
+
+/** The provider operations an implementation may define. */
+export type Operation = "check" | "diff" | "create" | "read" | "update" | "delete";
+
+/** Per-call context: stack config (from configure) and the environment, read now. */
+export interface OperationContext extends SettingsContext {
+  resource: string;
+}
+
+type Props = Record<string, any>;
+
+/** What one resource implements; the dispatcher adds context, normalisation and error messages. */
+export interface ResourceImpl {
+  /** The resource's public name, for messages: "OctopusSshAccount". */
+  resource: string;
+  check(olds: Props, news: Props, ctx: OperationContext): Promise<pulumi.dynamic.CheckResult>;
+  diff(id: string, olds: Props, news: Props, ctx: OperationContext): Promise<pulumi.dynamic.DiffResult>;
+  create(inputs: Props, ctx: OperationContext): Promise<pulumi.dynamic.CreateResult>;
+  read(id: string, props: Props, ctx: OperationContext): Promise<pulumi.dynamic.ReadResult>;
+  update(id: string, olds: Props, news: Props, ctx: OperationContext): Promise<pulumi.dynamic.UpdateResult>;
+  delete(id: string, props: Props, ctx: OperationContext): Promise<void>;
+  /** Secret values in these props, so every message can be scrubbed of them. */
+  secretsOf(props: Props): (string | undefined)[];
+}
+
+/** The state the thin provider keeps in the host process (never serialized: set in configure). */
+export interface ProviderHostState {
+  stackConfig?: StackConfig;
+}
+
+/**
+ * Runs one operation of one resource in the provider host. Called by the serialized provider of every
+ * version of this package: keep the signature.
+ */
+export async function runOperation(impl: ResourceImpl, op: Operation, host: ProviderHostState | undefined, args: unknown[]): Promise<unknown> {
+  const ctx: OperationContext = { resource: impl.resource, stackConfig: host?.stackConfig ?? {}, env: process.env };
+  const secretsFrom = (...propsList: unknown[]) =>
+    propsList.flatMap((p) => (p && typeof p === "object" ? impl.secretsOf(p as Props) : []));
+  try {
+    switch (op) {
+      case "check": {
+        const [olds, news] = args as [Props, Props];
+        const result = await impl.check(olds ?? {}, news ?? {}, ctx);
+        return { ...result, ...(result.inputs ? { inputs: toPlainObject(result.inputs) } : {}) };
+      }
+      case "diff": {
+        const [id, olds, news] = args as [string, Props, Props];
+        return await impl.diff(id, olds ?? {}, news ?? {}, ctx);
+      }
+      case "create": {
+        const [inputs] = args as [Props];
+        const result = await impl.create(inputs, ctx);
+        return { id: result.id, outs: toPlainObject(result.outs ?? {}) };
+      }
+      case "read": {
+        const [id, props] = args as [string, Props];
+        const result = await impl.read(id, props ?? {}, ctx);
+        if (!result.id) return {};
+        return {
+          id: result.id,
+          ...(result.props ? { props: toPlainObject(result.props) } : {}),
+          ...(result.inputs ? { inputs: toPlainObject(result.inputs) } : {}),
+        };
+      }
+      case "update": {
+        const [id, olds, news] = args as [string, Props, Props];
+        const result = await impl.update(id, olds ?? {}, news ?? {}, ctx);
+        return { outs: toPlainObject(result.outs ?? {}) };
+      }
+      case "delete": {
+        const [id, props] = args as [string, Props];
+        await impl.delete(id, props ?? {}, ctx);
+        return undefined;
+      }
+    }
+  } catch (error) {
+    // Package errors keep their class, code and `id` (a half-created object the engine must record).
+    throw describeFailure(impl.resource, op, error, secretsFrom(...args));
+  }
+}
+
+/** Reads stack config in `configure()`; exported for the thin provider. */
+export function configureHost(req: ConfigureRequestLike): StackConfig {
+  return readStackConfig(req);
+}
+
+/**
+ * Builds the provider object that Pulumi serializes. Its methods capture only `kind` (a string) and
+ * call the implementation through `require`, resolved at run time in the provider host. The string
+ * literal below is the public subpath `pulumi-access-keys/internal/providers`: keep it.
+ */
+export function thinProvider(kind: string): pulumi.dynamic.ResourceProvider {
+  return {
+    async configure(req: pulumi.dynamic.ConfigureRequest) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      (this as ProviderHostState).stackConfig = require("pulumi-access-keys/internal/providers").configure(req);
+    },
+    check(olds: any, news: any) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      return require("pulumi-access-keys/internal/providers").dispatch(kind, "check", this, [olds, news]);
+    },
+    diff(id: string, olds: any, news: any) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      return require("pulumi-access-keys/internal/providers").dispatch(kind, "diff", this, [id, olds, news]);
+    },
+    create(inputs: any) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      return require("pulumi-access-keys/internal/providers").dispatch(kind, "create", this, [inputs]);
+    },
+    read(id: string, props: any) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      return require("pulumi-access-keys/internal/providers").dispatch(kind, "read", this, [id, props]);
+    },
+    update(id: string, olds: any, news: any) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      return require("pulumi-access-keys/internal/providers").dispatch(kind, "update", this, [id, olds, news]);
+    },
+    delete(id: string, props: any) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      return require("pulumi-access-keys/internal/providers").dispatch(kind, "delete", this, [id, props]);
+    },
+  } as pulumi.dynamic.ResourceProvider;
+}
+
+/** A failure to report from `check`: `{property, reason}`. */
+export interface CheckFailure {
+  property: string;
+  reason: string;
+}
+
+/**
+ * Validates inputs against a zod schema, skipping any property whose value is not known yet.
+ * Returns the failures, one per problem, with the property path joined by dots.
+ */
+export function schemaFailures(schema: ZodType, news: Props): CheckFailure[] {
+  const known: Props = {};
+  for (const [key, value] of Object.entries(news)) {
+    if (key === "__provider" || containsUnknown(value)) continue;
+    known[key] = value;
+  }
+  const result = schema.safeParse(known);
+  if (result.success) return [];
+  return result.error.issues.map((issue) => ({
+    property: issue.path.map(String).join("."),
+    reason: issue.message,
+  }));
+}
+
+/** One property in a diff. */
+export interface DiffField {
+  name: string;
+  /** A change replaces the resource. */
+  replaces?: boolean;
+  /** Custom equality (normalised comparison); default deep JSON equality. */
+  equal?: (a: any, b: any) => boolean;
+}
+
+/**
+ * Compares old outputs with new inputs over the given fields, and the serialized provider itself (so
+ * new provider code reaches state; pulumi/pulumi#6490). Unknown new values count as changes.
+ */
+export function diffProps(olds: Props, news: Props, fields: readonly DiffField[], options: { deleteBeforeReplace?: boolean } = {}): pulumi.dynamic.DiffResult {
+  const changed: string[] = [];
+  const replaces: string[] = [];
+  for (const field of fields) {
+    const a = olds[field.name];
+    const b = news[field.name];
+    const same = containsUnknown(b) ? false : field.equal ? field.equal(a, b) : jsonEqual(a, b);
+    if (!same) {
+      changed.push(field.name);
+      if (field.replaces) replaces.push(field.name);
+    }
+  }
+  const providerChanged = olds.__provider !== undefined && news.__provider !== undefined && olds.__provider !== news.__provider;
+  return {
+    changes: changed.length > 0 || providerChanged,
+    ...(replaces.length ? { replaces } : {}),
+    ...(replaces.length && options.deleteBeforeReplace ? { deleteBeforeReplace: true } : {}),
+  };
+}
+
+/** Keeps only the listed keys of an object, dropping undefined. */
+export function pick<T extends Props, K extends keyof T>(obj: T, keys: readonly K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const key of keys) if (obj[key] !== undefined) out[key] = obj[key];
+  return out;
+}

@@ -1,0 +1,23 @@
+// Public API: the resources, their argument types, and the error classes with their guards.
+// Clients, HTTP and key handling stay internal.
+
+export { OctopusSshAccount } from "./octopus/ssh-account";
+export type { OctopusSshAccountArgs, OctopusConnection } from "./octopus/ssh-account";
+export { OctopusApiKey } from "./octopus/api-key";
+export type { OctopusApiKeyArgs } from "./octopus/api-key";
+export type { TenantedDeploymentParticipation } from "./octopus/schemas";
+export {
+  AccessKeysError,
+  ConfigurationError,
+  HttpError,
+  InputError,
+  InvalidKeyError,
+  NetworkError,
+  ResponseValidationError,
+  TimeoutError,
+  isAccessKeysError,
+  isHttpError,
+  isInputError,
+  isNotFound,
+} from "./core/errors";
+export type { ErrorCode, KeyProblem } from "./core/errors";

@@ -1,0 +1,239 @@
+// OctopusApiKey: an API key of an Octopus user, including the very first one on a fresh server.
+//
+// | operation | HTTP                                        | notes                                        |
+// |-----------|---------------------------------------------|----------------------------------------------|
+// | create    | POST /api/users/{userId}/apikeys            | + one login, /users/me or user lookup per process |
+// | read      | GET /api/users/{userId}/apikeys/{id}        | 404: gone (revoked, or the user deleted)     |
+// | update    | none                                        | only `connection` can change in place        |
+// | delete    | DELETE /api/users/{userId}/apikeys/{id}     | revokes; 404: already gone                   |
+//
+// Octopus cannot change a key: purpose, expiry and user all replace it (the new key is made first,
+// then the old one revoked). An expired key is replaced on the next `up`.
+//
+// With a connection that holds a username and password instead of an API key, the provider logs in
+// (POST /api/users/login), keeps the session cookie and echoes the anti-forgery cookie in
+// X-Octopus-Csrf-Token, so the first key of a new server needs no key to start from (seed 004).
+//
+// The key's value is in the create answer only; it is kept in state as a secret. Creating a key is not
+// idempotent and a key has no unique name to look up, so a create whose answer was lost (connection
+// dropped after sending) is reported rather than retried: retrying could leave an unusable key behind.
+
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import type { OperationContext, ResourceImpl } from "../core/provider";
+import { containsUnknown, diffProps, schemaFailures, thinProvider } from "../core/provider";
+import { OctopusClient, isAmbiguous, resolveOctopusSettings } from "./client";
+import type { OctopusConnection } from "./ssh-account";
+import { OctopusConnectionSchema } from "./schemas";
+import type { OctopusConnectionArgs } from "./schemas";
+
+/** Arguments of {@link OctopusApiKey}. */
+export interface OctopusApiKeyArgs {
+  /** What the key is for, shown in the Octopus portal. Changing it replaces the key. */
+  purpose: pulumi.Input<string>;
+  /**
+   * Expiry, ISO 8601 (`2027-01-31` or `2027-01-31T00:00:00Z`). Default: the server's default (180 days
+   * on current servers). Changing it replaces the key. An expired key is replaced on the next `up`.
+   */
+  expires?: pulumi.Input<string>;
+  /** The user (`Users-N`, or a username). Default: the user the connection authenticates as. Changing it replaces the key. */
+  user?: pulumi.Input<string>;
+  /** Overrides the ambient connection: an API key, or a username and password to log in with. Stored as a secret. */
+  connection?: pulumi.Input<OctopusConnection>;
+}
+
+/** Resolved inputs. */
+export interface ApiKeyInputs {
+  purpose: string;
+  expires?: string;
+  user?: string;
+  connection?: OctopusConnectionArgs;
+}
+
+/** Outputs. */
+export interface ApiKeyOutputs extends ApiKeyInputs {
+  /** The key (secret). */
+  apiKey: string;
+  apiKeyId: string;
+  userId: string;
+  created: string | null;
+  expires?: string;
+}
+
+const InputsSchema = z.object({
+  purpose: z
+    .string({ error: "purpose must be a string" })
+    .refine((s) => s.trim().length > 0, { message: "purpose must not be empty: say what the key is for" }),
+  expires: z
+    .string()
+    .refine((s) => !Number.isNaN(Date.parse(s)), { message: "expires must be an ISO 8601 date or time, like 2027-01-31 or 2027-01-31T00:00:00Z" })
+    .refine((s) => Number.isNaN(Date.parse(s)) || Date.parse(s) > Date.now(), { message: "expires is in the past; Octopus would reject it" })
+    .optional(),
+  user: z.string().refine((s) => s.trim().length > 0, { message: "user must not be empty: give a user id (Users-N) or a username, or leave it out" }).optional(),
+  connection: OctopusConnectionSchema.optional(),
+});
+
+function sameInstant(a: unknown, b: unknown): boolean {
+  if (typeof a !== "string" || typeof b !== "string") return a === b;
+  const x = Date.parse(a);
+  const y = Date.parse(b);
+  return Number.isNaN(x) || Number.isNaN(y) ? a === b : x === y;
+}
+
+/** ISO 8601 with an explicit offset, as Octopus expects; a bare date means midnight UTC. */
+function toOctopusTime(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? value : new Date(ms).toISOString();
+}
+
+function client(inputs: { connection?: OctopusConnectionArgs }, ctx: OperationContext): OctopusClient {
+  return new OctopusClient(resolveOctopusSettings(ctx.resource, inputs.connection, ctx));
+}
+
+function inputsOf(props: Record<string, any>): ApiKeyInputs {
+  const out: Record<string, unknown> = {};
+  for (const key of ["purpose", "expires", "user", "connection"]) if (props[key] !== undefined && props[key] !== null) out[key] = props[key];
+  return out as unknown as ApiKeyInputs;
+}
+
+/** The provider implementation, run in the Pulumi provider host. */
+export const apiKeyImpl: ResourceImpl = {
+  resource: "OctopusApiKey",
+
+  secretsOf(props) {
+    return [props.apiKey, props.connection?.apiKey, props.connection?.password];
+  },
+
+  async check(_olds, news) {
+    const failures = schemaFailures(InputsSchema, news);
+    return failures.length ? { inputs: news, failures } : { inputs: news };
+  },
+
+  async diff(_id, olds, news) {
+    const result = diffProps(olds, news, [
+      { name: "purpose", replaces: true },
+      // Without an expiry the server chose one; only an explicit, different expiry replaces.
+      { name: "expires", replaces: true, equal: (a, b) => b === undefined || b === null || sameInstant(a, b) },
+      // The same user named by id instead of name (or by default) is not a change.
+      { name: "user", replaces: true, equal: (a, b) => (a ?? null) === (b ?? null) || (b !== undefined && b === olds.userId) },
+      { name: "connection" },
+    ]);
+    // An expired key is useless: replace it.
+    const expired = typeof olds.expires === "string" && !containsUnknown(news.expires) && Date.parse(olds.expires) <= Date.now();
+    if (expired) {
+      return { changes: true, replaces: [...new Set([...(result.replaces ?? []), "expires"])] };
+    }
+    return result;
+  },
+
+  async create(raw, ctx) {
+    const inputs = inputsOf(raw);
+    const octopus = client(inputs, ctx);
+    const userId = await octopus.resolveUserId(inputs.user);
+    let created;
+    try {
+      created = await octopus.createApiKey(userId, inputs.purpose, toOctopusTime(inputs.expires));
+    } catch (error) {
+      if (isAmbiguous(error)) {
+        (error as Error).message +=
+          `. The key may have been created without its value reaching us: look for keys with purpose '${inputs.purpose}' of ${userId} in the Octopus portal and revoke any you do not recognise, then run \`pulumi up\` again`;
+      }
+      throw error;
+    }
+    const outs: ApiKeyOutputs = {
+      ...inputs,
+      apiKey: created.ApiKey,
+      apiKeyId: created.Id,
+      userId: created.UserId ?? userId,
+      purpose: created.Purpose ?? inputs.purpose,
+      created: created.Created ?? null,
+      ...(created.Expires ? { expires: created.Expires } : {}),
+    };
+    return { id: created.Id, outs };
+  },
+
+  async read(id, props, ctx) {
+    const old = props as ApiKeyOutputs;
+    const octopus = client(old, ctx);
+    const key = await octopus.getApiKey(old.userId, id);
+    if (!key) return {};
+    const outs: ApiKeyOutputs = {
+      ...old,
+      purpose: key.Purpose ?? old.purpose,
+      created: key.Created ?? old.created ?? null,
+      ...(key.Expires ? { expires: key.Expires } : {}),
+    };
+    const inputs = inputsOf(old);
+    if (key.Purpose && key.Purpose !== inputs.purpose) inputs.purpose = key.Purpose;
+    return { id, props: outs, inputs };
+  },
+
+  async update(_id, olds, news) {
+    // Only `connection` (and the provider code) can change without a replacement: nothing to send.
+    const inputs = inputsOf(news);
+    const old = olds as ApiKeyOutputs;
+    return { outs: { ...old, ...inputs, ...(old.expires ? { expires: old.expires } : {}) } };
+  },
+
+  async delete(id, props, ctx) {
+    const old = props as ApiKeyOutputs;
+    const octopus = client(old, ctx);
+    await octopus.deleteApiKey(old.userId, id);
+  },
+};
+
+const provider = thinProvider("octopus:ApiKey");
+
+/**
+ * An Octopus Deploy API key.
+ *
+ * @example
+ * ```ts
+ * // The first key of a new server: log in with the admin's username and password.
+ * const key = new OctopusApiKey("automation", {
+ *   purpose: "Pulumi automation",
+ *   connection: { serverUrl: "https://octopus.example.com", username: "admin", password: config.requireSecret("adminPassword") },
+ * });
+ * export const apiKey = key.apiKey; // secret
+ * ```
+ */
+export class OctopusApiKey extends pulumi.dynamic.Resource {
+  /** The key, `API-...` (secret). */
+  declare readonly apiKey: pulumi.Output<string>;
+  /** The key's id, `apikeys-...` (also the resource id). */
+  declare readonly apiKeyId: pulumi.Output<string>;
+  /** The owner, `Users-N`. */
+  declare readonly userId: pulumi.Output<string>;
+  declare readonly purpose: pulumi.Output<string>;
+  /** When Octopus created it (ISO 8601). */
+  declare readonly created: pulumi.Output<string | null>;
+  /** When it expires (ISO 8601), as Octopus reports it. */
+  declare readonly expires: pulumi.Output<string | undefined>;
+  declare readonly user: pulumi.Output<string | undefined>;
+  /** Secret. */
+  declare readonly connection: pulumi.Output<OctopusConnectionArgs | undefined>;
+
+  constructor(name: string, args: OctopusApiKeyArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      provider,
+      name,
+      {
+        purpose: args.purpose,
+        expires: args.expires,
+        user: args.user,
+        connection: args.connection === undefined ? undefined : pulumi.secret(args.connection),
+        apiKey: undefined,
+        apiKeyId: undefined,
+        userId: undefined,
+        created: undefined,
+      },
+      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["apiKey", "connection"] }),
+      "octopus",
+      "ApiKey",
+    );
+  }
+}
+
+/** @internal Exposed for tests: the object Pulumi serializes. */
+export const octopusApiKeyProvider = provider;

@@ -1,0 +1,438 @@
+// OctopusSshAccount: an SSH key pair account in an Octopus Deploy space.
+//
+// | operation | HTTP                                   | notes                                            |
+// |-----------|----------------------------------------|--------------------------------------------------|
+// | create    | POST /api/{spaceId}/accounts           | + one space lookup per process for a space name  |
+// | read      | GET /api/{spaceId}/accounts/{id}       | 404: gone; drift in name, username, scoping      |
+// | update    | PUT /api/{spaceId}/accounts/{id}       | everything but `space`; none if only `connection`|
+// | delete    | DELETE /api/{spaceId}/accounts/{id}    | 404: already gone                                |
+//
+// | argument                                    | on change          |
+// |---------------------------------------------|--------------------|
+// | space                                       | replace            |
+// | every other argument, including privateKey  | update in place    |
+// | connection                                  | update (state only)|
+//
+// The private key goes to Octopus as base64 of the key file text (seed 000: sending the PEM text
+// itself "works" and then fails every health check). We accept PEM or OpenSSH text, or that text
+// already base64-encoded, and never double-encode. An unchanged key is sent as {HasValue: true} with
+// no NewValue, so Octopus keeps it; a rotated key keeps the account id.
+
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { InputError, InvalidKeyError, isNotFound } from "../core/errors";
+import type { OperationContext, ResourceImpl } from "../core/provider";
+import { containsUnknown, diffProps, schemaFailures, thinProvider } from "../core/provider";
+import { inspectPrivateKey, normalizePrivateKeyText, toBase64 } from "../ssh/keys";
+import { OctopusClient, resolveOctopusSettings } from "./client";
+import { OctopusConnectionSchema, TENANTED_PARTICIPATION } from "./schemas";
+import type { Account, OctopusConnectionArgs, SensitiveValue, SshAccountBody, TenantedDeploymentParticipation } from "./schemas";
+
+/** Connection settings for the Octopus resources. Every field falls back to stack config, then the environment. */
+export interface OctopusConnection {
+  /** Server URL, e.g. `https://octopus.example.com`. Falls back to `octopusdeploy:address`, then `OCTOPUS_URL`. */
+  serverUrl?: pulumi.Input<string>;
+  /** API key (secret). Falls back to `octopusdeploy:apiKey`, then `OCTOPUS_API_KEY` / `OCTOPUS_APIKEY`. */
+  apiKey?: pulumi.Input<string>;
+  /** Username to log in with when there is no API key (with `password`). Falls back to `OCTOPUS_USERNAME`. */
+  username?: pulumi.Input<string>;
+  /** Password to log in with (secret). Falls back to `OCTOPUS_PASSWORD`. */
+  password?: pulumi.Input<string>;
+  /** Default space (id or name) for resources that do not set `space`. Falls back to `octopusdeploy:spaceId`, then `OCTOPUS_SPACE`. */
+  space?: pulumi.Input<string>;
+}
+
+/** Arguments of {@link OctopusSshAccount}. */
+export interface OctopusSshAccountArgs {
+  /** Account name, unique in its space. Updates in place. */
+  name: pulumi.Input<string>;
+  /** The SSH username deployments log in as. Updates in place. */
+  username: pulumi.Input<string>;
+  /**
+   * The private key (secret): PEM (PKCS#1, PKCS#8, SEC1) or OpenSSH text, or that text base64-encoded.
+   * Sent to Octopus as base64 of the key file text, never double-encoded. Changing it rotates the key
+   * in place (same account id).
+   */
+  privateKey: pulumi.Input<string>;
+  /** Passphrase of an encrypted private key (secret). Checked before anything is sent. */
+  privateKeyPassphrase?: pulumi.Input<string>;
+  /** Free text. */
+  description?: pulumi.Input<string>;
+  /** Environments the account may be used in; empty means all. */
+  environmentIds?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Tenants the account may be used for. */
+  tenantIds?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Tenant tags, as canonical `TagSet/Tag` names. */
+  tenantTags?: pulumi.Input<pulumi.Input<string>[]>;
+  /** @default "Untenanted" */
+  tenantedDeploymentParticipation?: pulumi.Input<TenantedDeploymentParticipation>;
+  /** Space id (`Spaces-1`) or name. Default: the connection's space, else the server's default space. Changing it replaces the account. */
+  space?: pulumi.Input<string>;
+  /** Overrides the ambient connection (stack config, environment). Stored as a secret. */
+  connection?: pulumi.Input<OctopusConnection>;
+}
+
+/** Resolved inputs, as the provider receives them. */
+export interface SshAccountInputs {
+  name: string;
+  username: string;
+  privateKey: string;
+  privateKeyPassphrase?: string;
+  description?: string;
+  environmentIds?: string[];
+  tenantIds?: string[];
+  tenantTags?: string[];
+  tenantedDeploymentParticipation?: TenantedDeploymentParticipation;
+  space?: string;
+  connection?: OctopusConnectionArgs;
+}
+
+/** Outputs: the inputs, plus what Octopus and the key say. */
+export interface SshAccountOutputs extends SshAccountInputs {
+  accountId: string;
+  spaceId: string;
+  slug: string | null;
+  publicKey: string;
+  fingerprint: string;
+  keyType: string;
+}
+
+const INPUT_KEYS = [
+  "name",
+  "username",
+  "privateKey",
+  "privateKeyPassphrase",
+  "description",
+  "environmentIds",
+  "tenantIds",
+  "tenantTags",
+  "tenantedDeploymentParticipation",
+  "space",
+  "connection",
+] as const;
+
+const nonBlank = (what: string) =>
+  z.string({ error: `${what} must be a string` }).refine((s) => s.trim().length > 0, { message: `${what} must not be empty` });
+
+const idList = (what: string) =>
+  z.array(z.string().refine((s) => s.trim().length > 0, { message: `${what} entries must not be empty` }), { error: `${what} must be a list of strings` });
+
+const InputsSchema = z.object({
+  name: nonBlank("name")
+    .refine((s) => s === s.trim(), { message: "name has leading or trailing spaces; Octopus trims names, so it would show as a change on every preview: remove them" })
+    .refine((s) => s.length <= 200, { message: "name is longer than 200 characters" }),
+  username: nonBlank("username"),
+  privateKey: z.string({ error: "privateKey is required: give the private key as PEM or OpenSSH text, or base64 of it" }),
+  privateKeyPassphrase: z.string().optional(),
+  description: z.string().optional(),
+  environmentIds: idList("environmentIds").optional(),
+  tenantIds: idList("tenantIds").optional(),
+  tenantTags: z
+    .array(z.string().regex(/^[^/]+\/[^/]+$/, { message: "tenant tags are canonical names like 'Region/EU' (TagSet/Tag)" }))
+    .optional(),
+  tenantedDeploymentParticipation: z.enum(TENANTED_PARTICIPATION, { error: `tenantedDeploymentParticipation must be one of ${TENANTED_PARTICIPATION.join(", ")}` }).optional(),
+  space: nonBlank("space").optional(),
+  connection: OctopusConnectionSchema.optional(),
+});
+
+/** The canonical form of the fields Octopus stores, for diffs and request bodies. */
+function remoteFields(p: Partial<SshAccountInputs>) {
+  return {
+    Name: p.name ?? "",
+    Username: p.username ?? "",
+    Description: p.description ?? "",
+    EnvironmentIds: [...(p.environmentIds ?? [])].sort(),
+    TenantIds: [...(p.tenantIds ?? [])].sort(),
+    TenantTags: [...(p.tenantTags ?? [])].sort(),
+    TenantedDeploymentParticipation: p.tenantedDeploymentParticipation ?? "Untenanted",
+  };
+}
+
+/** Key text as it will be stored, for comparing two ways of writing the same key. */
+function keyText(value: unknown): string | null {
+  if (typeof value !== "string" || value === "") return null;
+  try {
+    return normalizePrivateKeyText(value).text;
+  } catch {
+    return value;
+  }
+}
+
+function listEqual(a: unknown, b: unknown): boolean {
+  const norm = (v: unknown) => (Array.isArray(v) ? [...v].map(String).sort() : []);
+  const x = norm(a);
+  const y = norm(b);
+  return x.length === y.length && x.every((v, i) => v === y[i]);
+}
+
+function client(inputs: { connection?: OctopusConnectionArgs }, ctx: OperationContext): OctopusClient {
+  return new OctopusClient(resolveOctopusSettings(ctx.resource, inputs.connection, ctx));
+}
+
+/** Parses the key (again: cheap) and maps key problems to the argument they are about. */
+function inspect(inputs: SshAccountInputs) {
+  try {
+    return inspectPrivateKey(inputs.privateKey, inputs.privateKeyPassphrase || undefined);
+  } catch (error) {
+    if (InvalidKeyError.isInstance(error)) {
+      const problem = (error as InvalidKeyError).problem;
+      const property = problem === "wrong-passphrase" || problem === "encrypted-no-passphrase" || problem === "passphrase-not-needed" ? "privateKeyPassphrase" : "privateKey";
+      throw new InputError(property, error.message, [inputs.privateKey, inputs.privateKeyPassphrase]);
+    }
+    throw error;
+  }
+}
+
+function sensitiveNew(value: string): SensitiveValue {
+  return { HasValue: true, NewValue: value };
+}
+
+function outputsFrom(inputs: SshAccountInputs, account: Account, spaceId: string, key: { publicKey: string; fingerprint: string; keyType: string }): SshAccountOutputs {
+  return {
+    ...inputs,
+    accountId: account.Id,
+    spaceId: account.SpaceId ?? spaceId,
+    slug: account.Slug ?? null,
+    publicKey: key.publicKey,
+    fingerprint: key.fingerprint,
+    keyType: key.keyType,
+  };
+}
+
+function inputsOf(props: Record<string, any>): SshAccountInputs {
+  const out: Record<string, unknown> = {};
+  for (const key of INPUT_KEYS) if (props[key] !== undefined && props[key] !== null) out[key] = props[key];
+  return out as unknown as SshAccountInputs;
+}
+
+/** The provider implementation, run in the Pulumi provider host. */
+export const sshAccountImpl: ResourceImpl = {
+  resource: "OctopusSshAccount",
+
+  secretsOf(props) {
+    return [props.privateKey, keyText(props.privateKey) ?? undefined, props.privateKeyPassphrase, props.connection?.apiKey, props.connection?.password];
+  },
+
+  async check(_olds, news) {
+    const failures = schemaFailures(InputsSchema, news);
+    const bad = new Set(failures.map((f) => f.property.split(".")[0]));
+    const inputs = news as SshAccountInputs;
+    // The key and its passphrase, checked together, unless either is not known yet.
+    if (!bad.has("privateKey") && !bad.has("privateKeyPassphrase") && !containsUnknown(inputs.privateKey) && !containsUnknown(inputs.privateKeyPassphrase)) {
+      try {
+        inspect(inputs);
+      } catch (error) {
+        if (!InputError.isInstance(error)) throw error;
+        failures.push({ property: (error as InputError).property, reason: (error as InputError).reason });
+      }
+    }
+    // Tenants and tags only make sense on a tenanted account; Octopus would store them and ignore them.
+    const tenanted = inputs.tenantedDeploymentParticipation ?? "Untenanted";
+    const scoped = (Array.isArray(inputs.tenantIds) && inputs.tenantIds.length > 0) || (Array.isArray(inputs.tenantTags) && inputs.tenantTags.length > 0);
+    if (scoped && tenanted === "Untenanted" && !containsUnknown(inputs.tenantedDeploymentParticipation)) {
+      failures.push({
+        property: "tenantedDeploymentParticipation",
+        reason: "tenantIds or tenantTags are set but the account is Untenanted; set tenantedDeploymentParticipation to \"Tenanted\" or \"TenantedOrUntenanted\"",
+      });
+    }
+    return failures.length ? { inputs: news, failures } : { inputs: news };
+  },
+
+  async diff(_id, olds, news) {
+    const result = diffProps(olds, news, [
+      { name: "name" },
+      { name: "username" },
+      { name: "privateKey", equal: (a, b) => keyText(a) === keyText(b) },
+      { name: "privateKeyPassphrase", equal: (a, b) => (a || null) === (b || null) },
+      { name: "description", equal: (a, b) => (a ?? "") === (b ?? "") },
+      { name: "environmentIds", equal: listEqual },
+      { name: "tenantIds", equal: listEqual },
+      { name: "tenantTags", equal: listEqual },
+      { name: "tenantedDeploymentParticipation", equal: (a, b) => (a ?? "Untenanted") === (b ?? "Untenanted") },
+      // Naming the same space by id instead of name (or the reverse) is not a move.
+      { name: "space", replaces: true, equal: (a, b) => (a ?? null) === (b ?? null) || (b !== undefined && b === olds.spaceId) },
+      { name: "connection" },
+    ]);
+    return result;
+  },
+
+  async create(raw, ctx) {
+    const inputs = inputsOf(raw);
+    const key = inspect(inputs);
+    const octopus = client(inputs, ctx);
+    const spaceId = await octopus.resolveSpaceId(inputs.space);
+    const body: SshAccountBody = {
+      SpaceId: spaceId,
+      AccountType: "SshKeyPair",
+      ...remoteFields(inputs),
+      PrivateKeyFile: sensitiveNew(toBase64(key.text)),
+      PrivateKeyPassphrase: inputs.privateKeyPassphrase ? sensitiveNew(inputs.privateKeyPassphrase) : null,
+    };
+    let account: Account;
+    try {
+      account = await octopus.createAccount(spaceId, body);
+    } catch (error) {
+      // Space ids are used as given (no lookup): an unknown one surfaces here, before anything exists.
+      if (isNotFound(error)) {
+        throw new InputError("space", `Octopus space '${spaceId}' does not exist, or these credentials cannot see it (${(error as Error).message})`);
+      }
+      throw error;
+    }
+    return { id: account.Id, outs: outputsFrom(inputs, account, spaceId, key) };
+  },
+
+  async read(id, props, ctx) {
+    const old = props as Partial<SshAccountOutputs>;
+    const octopus = client(old, ctx);
+    const spaceId = old.spaceId ?? (await octopus.resolveSpaceId(old.space));
+    const account = await octopus.getAccount(spaceId, id);
+    if (!account || account.AccountType !== "SshKeyPair") return {};
+    const inputs = inputsOf(old);
+    // Take what Octopus stores; keep the old spelling where it means the same (no false drift).
+    const remote = remoteFields(inputs);
+    const next: SshAccountInputs = { ...inputs };
+    if (account.Name !== remote.Name) next.name = account.Name;
+    if ((account.Username ?? "") !== remote.Username) next.username = account.Username ?? "";
+    if ((account.Description ?? "") !== remote.Description) next.description = account.Description ?? "";
+    if (!listEqual(account.EnvironmentIds, remote.EnvironmentIds)) next.environmentIds = account.EnvironmentIds;
+    if (!listEqual(account.TenantIds, remote.TenantIds)) next.tenantIds = account.TenantIds;
+    if (!listEqual(account.TenantTags, remote.TenantTags)) next.tenantTags = account.TenantTags;
+    const participation = (account.TenantedDeploymentParticipation ?? "Untenanted") as TenantedDeploymentParticipation;
+    if (participation !== remote.TenantedDeploymentParticipation) next.tenantedDeploymentParticipation = participation;
+    // Octopus never returns secrets, only whether it holds one. A cleared key shows as a change, so
+    // the next `up` sends the key again.
+    if (account.PrivateKeyFile && account.PrivateKeyFile.HasValue === false) (next as Partial<SshAccountInputs>).privateKey = "";
+    if (account.PrivateKeyPassphrase && account.PrivateKeyPassphrase.HasValue === false && next.privateKeyPassphrase) delete next.privateKeyPassphrase;
+    const outs: SshAccountOutputs = {
+      ...(old as SshAccountOutputs),
+      ...next,
+      accountId: account.Id,
+      spaceId: account.SpaceId ?? spaceId,
+      slug: account.Slug ?? old.slug ?? null,
+    };
+    if (next.privateKeyPassphrase === undefined) delete outs.privateKeyPassphrase;
+    return { id: account.Id, props: outs, inputs: next };
+  },
+
+  async update(id, olds, news, ctx) {
+    const old = olds as SshAccountOutputs;
+    const inputs = inputsOf(news);
+    const key = inspect(inputs);
+    const remoteChanged =
+      JSON.stringify(remoteFields(inputsOf(old))) !== JSON.stringify(remoteFields(inputs)) ||
+      keyText(old.privateKey) !== keyText(inputs.privateKey) ||
+      (old.privateKeyPassphrase || null) !== (inputs.privateKeyPassphrase || null);
+    let account: Account = { Id: id, SpaceId: old.spaceId, AccountType: "SshKeyPair", Name: inputs.name, Slug: old.slug, EnvironmentIds: [], TenantIds: [], TenantTags: [] };
+    if (remoteChanged) {
+      const octopus = client(inputs, ctx);
+      const keyRotated = keyText(old.privateKey) !== keyText(inputs.privateKey);
+      let passphrase: SensitiveValue | null = null;
+      if (inputs.privateKeyPassphrase) {
+        passphrase = inputs.privateKeyPassphrase !== old.privateKeyPassphrase ? sensitiveNew(inputs.privateKeyPassphrase) : { HasValue: true };
+      } else if (old.privateKeyPassphrase) {
+        passphrase = { HasValue: false };
+      }
+      const body: SshAccountBody = {
+        Id: id,
+        SpaceId: old.spaceId,
+        AccountType: "SshKeyPair",
+        ...remoteFields(inputs),
+        ...(old.slug ? { Slug: old.slug } : {}),
+        PrivateKeyFile: keyRotated ? sensitiveNew(toBase64(key.text)) : { HasValue: true },
+        PrivateKeyPassphrase: passphrase,
+      };
+      try {
+        account = await octopus.updateAccount(old.spaceId, id, body);
+      } catch (error) {
+        if (isNotFound(error)) {
+          (error as Error).message += ` (account ${id} no longer exists in ${old.spaceId}: run \`pulumi refresh\` to forget it, then \`pulumi up\` to create it again)`;
+        }
+        throw error;
+      }
+    }
+    return { outs: outputsFrom(inputs, account, old.spaceId, key) };
+  },
+
+  async delete(id, props, ctx) {
+    const old = props as SshAccountOutputs;
+    const octopus = client(old, ctx);
+    const spaceId = old.spaceId ?? (await octopus.resolveSpaceId(old.space));
+    await octopus.deleteAccount(spaceId, id);
+  },
+};
+
+const provider = thinProvider("octopus:SshAccount");
+
+/**
+ * An SSH key pair account in Octopus Deploy.
+ *
+ * @example
+ * ```ts
+ * const account = new OctopusSshAccount("deploy", {
+ *   name: "Deploy over SSH",
+ *   username: "deploy",
+ *   privateKey: config.requireSecret("deployKey"), // PEM or OpenSSH text, or base64 of it
+ *   environmentIds: ["Environments-1"],
+ * });
+ * export const fingerprint = account.fingerprint;
+ * ```
+ */
+export class OctopusSshAccount extends pulumi.dynamic.Resource {
+  declare readonly name: pulumi.Output<string>;
+  declare readonly username: pulumi.Output<string>;
+  /** Secret. */
+  declare readonly privateKey: pulumi.Output<string>;
+  /** Secret. */
+  declare readonly privateKeyPassphrase: pulumi.Output<string | undefined>;
+  declare readonly description: pulumi.Output<string | undefined>;
+  declare readonly environmentIds: pulumi.Output<string[] | undefined>;
+  declare readonly tenantIds: pulumi.Output<string[] | undefined>;
+  declare readonly tenantTags: pulumi.Output<string[] | undefined>;
+  declare readonly tenantedDeploymentParticipation: pulumi.Output<TenantedDeploymentParticipation | undefined>;
+  declare readonly space: pulumi.Output<string | undefined>;
+  /** The account id, `Accounts-N` (also the resource id). */
+  declare readonly accountId: pulumi.Output<string>;
+  /** The space the account lives in, `Spaces-N`. */
+  declare readonly spaceId: pulumi.Output<string>;
+  declare readonly slug: pulumi.Output<string | null>;
+  /** The public half, as an OpenSSH line (`ssh-ed25519 AAAA...`), for authorized_keys. */
+  declare readonly publicKey: pulumi.Output<string>;
+  /** `SHA256:...`, as `ssh-keygen -l` prints it. */
+  declare readonly fingerprint: pulumi.Output<string>;
+  /** `ssh-ed25519`, `ssh-rsa`, `ecdsa-sha2-nistp256`, ... */
+  declare readonly keyType: pulumi.Output<string>;
+  /** Secret. */
+  declare readonly connection: pulumi.Output<OctopusConnectionArgs | undefined>;
+
+  constructor(name: string, args: OctopusSshAccountArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      provider,
+      name,
+      {
+        name: args.name,
+        username: args.username,
+        privateKey: pulumi.secret(args.privateKey),
+        privateKeyPassphrase: args.privateKeyPassphrase === undefined ? undefined : pulumi.secret(args.privateKeyPassphrase),
+        description: args.description,
+        environmentIds: args.environmentIds,
+        tenantIds: args.tenantIds,
+        tenantTags: args.tenantTags,
+        tenantedDeploymentParticipation: args.tenantedDeploymentParticipation,
+        space: args.space,
+        connection: args.connection === undefined ? undefined : pulumi.secret(args.connection),
+        accountId: undefined,
+        spaceId: undefined,
+        slug: undefined,
+        publicKey: undefined,
+        fingerprint: undefined,
+        keyType: undefined,
+      },
+      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["privateKey", "privateKeyPassphrase", "connection"] }),
+      "octopus",
+      "SshAccount",
+    );
+  }
+}
+
+/** @internal Exposed for tests: the object Pulumi serializes. */
+export const octopusSshAccountProvider = provider;

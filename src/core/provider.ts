@@ -1,17 +1,15 @@
-// Helpers shared by the four resources: the thin serialized provider, the dispatcher that runs an
-// implementation in the provider host, input checking, and diffing.
+// Helpers shared by the four resources: running an implementation in the provider host, input
+// checking, and diffing.
 //
-// Why the thin provider: Pulumi serializes the provider object *by value* into every resource's state,
-// twice (inputs and outputs), and refresh/destroy run that stored text. A provider that referenced
-// our modules directly would carry the whole module graph (~50 KB) and freeze today's code into
-// state. Instead each method `require`s the implementation by package name at call time, so
-// `__provider` holds a few hundred bytes and always runs the installed version. The price: the
-// dispatcher's signature below can never change incompatibly, because old states call it.
+// Pulumi serializes the provider object into every resource's state, twice (inputs and outputs), and
+// refresh/destroy run that stored text. The provider objects (src/internal/<resource>.ts) therefore
+// hold nothing but calls into `runOperation` through the package's stable internal entry point, so
+// `__provider` stays small, never holds a credential, and always runs the installed version. The
+// price: the entry point's signature can never change incompatibly, because old states call it.
 
 import type * as pulumi from "@pulumi/pulumi";
 import type { ZodType } from "zod";
-import { readStackConfig } from "./connection";
-import type { ConfigureRequestLike, SettingsContext, StackConfig } from "./connection";
+import type { SettingsContext, StackConfig } from "./connection";
 import { describeFailure } from "./errors";
 import { jsonEqual, toPlainObject } from "./json";
 
@@ -106,49 +104,6 @@ export async function runOperation(impl: ResourceImpl, op: Operation, host: Prov
   }
 }
 
-/** Reads stack config in `configure()`; exported for the thin provider. */
-export function configureHost(req: ConfigureRequestLike): StackConfig {
-  return readStackConfig(req);
-}
-
-/**
- * Builds the provider object that Pulumi serializes. Its methods capture only `kind` (a string) and
- * call the implementation through `require`, resolved at run time in the provider host. The string
- * literal below is the public subpath `pulumi-access-keys/internal/providers`: keep it.
- */
-export function thinProvider(kind: string): pulumi.dynamic.ResourceProvider {
-  return {
-    async configure(req: pulumi.dynamic.ConfigureRequest) {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      (this as ProviderHostState).stackConfig = require("pulumi-access-keys/internal/providers").configure(req);
-    },
-    check(olds: any, news: any) {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      return require("pulumi-access-keys/internal/providers").dispatch(kind, "check", this, [olds, news]);
-    },
-    diff(id: string, olds: any, news: any) {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      return require("pulumi-access-keys/internal/providers").dispatch(kind, "diff", this, [id, olds, news]);
-    },
-    create(inputs: any) {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      return require("pulumi-access-keys/internal/providers").dispatch(kind, "create", this, [inputs]);
-    },
-    read(id: string, props: any) {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      return require("pulumi-access-keys/internal/providers").dispatch(kind, "read", this, [id, props]);
-    },
-    update(id: string, olds: any, news: any) {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      return require("pulumi-access-keys/internal/providers").dispatch(kind, "update", this, [id, olds, news]);
-    },
-    delete(id: string, props: any) {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      return require("pulumi-access-keys/internal/providers").dispatch(kind, "delete", this, [id, props]);
-    },
-  } as pulumi.dynamic.ResourceProvider;
-}
-
 /** A failure to report from `check`: `{property, reason}`. */
 export interface CheckFailure {
   property: string;
@@ -160,17 +115,12 @@ export interface CheckFailure {
  * Returns the failures, one per problem, with the property path joined by dots.
  */
 export function schemaFailures(schema: ZodType, news: Props): CheckFailure[] {
-  const known: Props = {};
-  for (const [key, value] of Object.entries(news)) {
-    if (key === "__provider" || containsUnknown(value)) continue;
-    known[key] = value;
-  }
-  const result = schema.safeParse(known);
+  const { __provider: _ignored, ...inputs } = news;
+  const result = schema.safeParse(inputs);
   if (result.success) return [];
-  return result.error.issues.map((issue) => ({
-    property: issue.path.map(String).join("."),
-    reason: issue.message,
-  }));
+  return result.error.issues
+    .filter((issue) => !containsUnknown(inputs[String(issue.path[0])]))
+    .map((issue) => ({ property: issue.path.map(String).join("."), reason: issue.message }));
 }
 
 /** One property in a diff. */

@@ -1,10 +1,11 @@
 // The entry point the serialized providers `require` at run time, in the Pulumi provider host
 // (subpath `pulumi-access-keys/internal/providers`). Not public API, but stable: states written by
-// every earlier version call `configure(req)` and `dispatch(kind, op, host, args)` with these
-// signatures, and a kind once published must stay here.
+// every earlier version call `dispatch(kind, op, host, args)` with this signature, and a kind once
+// published must stay here.
 
-import type { ConfigureRequestLike, StackConfig } from "../core/connection";
-import { configureHost, runOperation } from "../core/provider";
+import { readStackConfig } from "../core/connection";
+import type { ConfigureRequestLike } from "../core/connection";
+import { runOperation } from "../core/provider";
 import type { Operation, ProviderHostState, ResourceImpl } from "../core/provider";
 import { apiKeyImpl } from "../octopus/api-key";
 import { sshAccountImpl } from "../octopus/ssh-account";
@@ -14,13 +15,16 @@ const IMPLEMENTATIONS: Readonly<Record<string, ResourceImpl>> = {
   "octopus:ApiKey": apiKeyImpl,
 };
 
-/** Called from the serialized provider's `configure`: keeps the stack config in the host process only. */
-export function configure(req: ConfigureRequestLike): StackConfig {
-  return configureHost(req);
-}
-
-/** Called from every other method of the serialized provider. */
-export function dispatch(kind: string, op: Operation, host: ProviderHostState | undefined, args: unknown[]): Promise<unknown> {
+/**
+ * Called by every method of every serialized provider. `configure` keeps the stack config on the
+ * provider object, in the host process only (it is never serialized); the other operations run the
+ * resource's implementation with it.
+ */
+export async function dispatch(kind: string, op: Operation | "configure", host: ProviderHostState | undefined, args: unknown[]): Promise<unknown> {
+  if (op === "configure") {
+    if (host) host.stackConfig = readStackConfig(args[0] as ConfigureRequestLike);
+    return undefined;
+  }
   const impl = IMPLEMENTATIONS[kind];
   if (!impl) {
     return Promise.reject(

@@ -21,7 +21,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import type { OperationContext, ResourceImpl } from "../core/provider";
-import { containsUnknown, diffProps, schemaFailures, thinProvider } from "../core/provider";
+import { containsUnknown, diffProps, schemaFailures } from "../core/provider";
+import * as provider from "../internal/octopus-api-key";
 import { OctopusClient, isAmbiguous, resolveOctopusSettings } from "./client";
 import type { OctopusConnection } from "./ssh-account";
 import { OctopusConnectionSchema } from "./schemas";
@@ -183,7 +184,6 @@ export const apiKeyImpl: ResourceImpl = {
   },
 };
 
-const provider = thinProvider("octopus:ApiKey");
 
 /**
  * An Octopus Deploy API key.
@@ -236,4 +236,4 @@ export class OctopusApiKey extends pulumi.dynamic.Resource {
 }
 
 /** @internal Exposed for tests: the object Pulumi serializes. */
-export const octopusApiKeyProvider = provider;
+export const octopusApiKeyProvider: pulumi.dynamic.ResourceProvider = provider;

@@ -22,7 +22,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { InputError, InvalidKeyError, isNotFound } from "../core/errors";
 import type { OperationContext, ResourceImpl } from "../core/provider";
-import { containsUnknown, diffProps, schemaFailures, thinProvider } from "../core/provider";
+import { containsUnknown, diffProps, schemaFailures } from "../core/provider";
+import * as provider from "../internal/octopus-ssh-account";
 import { inspectPrivateKey, normalizePrivateKeyText, toBase64 } from "../ssh/keys";
 import { OctopusClient, resolveOctopusSettings } from "./client";
 import { OctopusConnectionSchema, TENANTED_PARTICIPATION } from "./schemas";
@@ -361,7 +362,6 @@ export const sshAccountImpl: ResourceImpl = {
   },
 };
 
-const provider = thinProvider("octopus:SshAccount");
 
 /**
  * An SSH key pair account in Octopus Deploy.
@@ -435,4 +435,4 @@ export class OctopusSshAccount extends pulumi.dynamic.Resource {
 }
 
 /** @internal Exposed for tests: the object Pulumi serializes. */
-export const octopusSshAccountProvider = provider;
+export const octopusSshAccountProvider: pulumi.dynamic.ResourceProvider = provider;

@@ -1,0 +1,33 @@
+// Public entry point of `pulumi-access-keys/emulators`: local fakes of the services, for tests,
+// demos and users' own CI. Re-exports only.
+
+export { startOctopusEmulator } from "./octopus";
+export type {
+  CreateOctopusUserOptions,
+  OctopusAccountRecord,
+  OctopusApiKeyReadShape,
+  OctopusApiKeyRecord,
+  OctopusEmulator,
+  OctopusEmulatorOptions,
+  OctopusEmulatorState,
+  OctopusEmulatorUser,
+  OctopusSessionRecord,
+  OctopusSpaceRecord,
+  OctopusUserRecord,
+} from "./octopus";
+
+export { FaultInjector, emptyResponse, jsonResponse, readBody, startEmulatorServer, writeResponse } from "./server";
+export type {
+  EmulatorHandler,
+  EmulatorRequest,
+  EmulatorResponse,
+  EmulatorServer,
+  EmulatorServerOptions,
+  Fault,
+  FaultMatch,
+  FaultRateOptions,
+  FaultRule,
+  InjectedFault,
+  RecordedRequest,
+  RequestLog,
+} from "./server";

@@ -1,0 +1,122 @@
+// Layer 1: the resource classes in a Pulumi program, under Pulumi's mocks. Provider methods never run
+// here, but serialization does, and so does everything the classes hand to the engine.
+
+import { strict as assert } from "node:assert";
+import * as pulumi from "@pulumi/pulumi";
+
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+
+interface Registered {
+  type: string;
+  name: string;
+  inputs: Record<string, any>;
+  additionalSecretOutputs: string[];
+}
+
+describe("Octopus resources in a program (mocks)", () => {
+  const registered: Registered[] = [];
+  let mod: typeof import("../../src/index");
+
+  before(async () => {
+    await pulumi.runtime.setMocks(
+      {
+        newResource(args) {
+          // Echo the inputs and invent the outputs a provider would add.
+          const state: Record<string, unknown> = { ...args.inputs };
+          if (args.type.endsWith("octopus:SshAccount")) Object.assign(state, { accountId: "Accounts-1", spaceId: "Spaces-1", fingerprint: "SHA256:abc", publicKey: "ssh-ed25519 AAAA" });
+          if (args.type.endsWith("octopus:ApiKey")) Object.assign(state, { apiKey: pulumi.secret("API-MOCKED"), apiKeyId: "apikeys-1", userId: "Users-1" });
+          return { id: `${args.name}-id`, state };
+        },
+        call: () => ({}),
+      },
+      "access-keys",
+      "test",
+      false,
+    );
+    // Capture what reaches the engine, including the options mocks otherwise ignore.
+    const monitor: any = (pulumi.runtime as any).getMonitor();
+    const original = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req: any, cb: any) => {
+      const { Struct } = require("google-protobuf/google/protobuf/struct_pb"); // eslint-disable-line @typescript-eslint/no-require-imports
+      const object = req.getObject() as InstanceType<typeof Struct> | undefined;
+      registered.push({
+        type: req.getType(),
+        name: req.getName(),
+        inputs: object ? object.toJavaScript() : {},
+        additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+      });
+      return original(req, cb);
+    };
+    // Loaded after setMocks, as a program would be.
+    mod = require("../../src/index"); // eslint-disable-line @typescript-eslint/no-require-imports
+  });
+
+  const find = (name: string) => {
+    const r = registered.find((x) => x.name === name);
+    assert.ok(r, `${name} was not registered`);
+    return r;
+  };
+  const isSecret = (v: unknown) => typeof v === "object" && v !== null && (v as Record<string, unknown>)[SECRET_SIG] !== undefined;
+  const output = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply((v) => resolve(v)));
+
+  it("OctopusSshAccount registers its own token, keeps secret inputs secret and lists its secret outputs", async () => {
+    const account = new mod.OctopusSshAccount("acct", {
+      name: "deploy",
+      username: "ubuntu",
+      privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nnot-a-real-key\n-----END OPENSSH PRIVATE KEY-----\n",
+      privateKeyPassphrase: "pass phrase",
+      connection: { serverUrl: "https://octopus.example", apiKey: "API-MOCKEDKEYMOCKEDKEY" },
+    });
+    assert.equal(await output(account.fingerprint), "SHA256:abc");
+    const r = find("acct");
+    assert.equal(r.type, "pulumi-nodejs:dynamic/octopus:SshAccount");
+    assert.ok(isSecret(r.inputs.privateKey), "privateKey input is not secret");
+    assert.ok(isSecret(r.inputs.privateKeyPassphrase), "privateKeyPassphrase input is not secret");
+    assert.ok(isSecret(r.inputs.connection), "connection input is not secret");
+    assert.deepEqual([...r.additionalSecretOutputs].sort(), ["connection", "privateKey", "privateKeyPassphrase"]);
+    // Output-only properties are seeded so the resource object has them.
+    for (const key of ["accountId", "spaceId", "slug", "publicKey", "fingerprint", "keyType"]) assert.ok(key in account, key);
+    assert.equal(await output(account.accountId), "Accounts-1");
+    const provider = r.inputs.__provider as string;
+    assert.equal(typeof provider, "string");
+    // From this checkout the provider is captured by value (installed, it is a one-line require:
+    // see serialization.spec.ts for the 2 KB budget); either way it is small and holds no secret.
+    assert.ok(provider.length <= 4096, `__provider is ${provider.length} bytes`);
+    assert.ok(!provider.includes("API-MOCKED"));
+    assert.ok(!provider.includes("not-a-real-key"));
+  });
+
+  it("OctopusApiKey registers its own token and marks apiKey and connection secret", async () => {
+    const key = new mod.OctopusApiKey("key", {
+      purpose: "ci",
+      connection: { serverUrl: "https://octopus.example", username: "admin", password: "hunter2hunter2" },
+    });
+    assert.equal(await output(key.apiKeyId), "apikeys-1");
+    const r = find("key");
+    assert.equal(r.type, "pulumi-nodejs:dynamic/octopus:ApiKey");
+    assert.ok(isSecret(r.inputs.connection));
+    assert.deepEqual([...r.additionalSecretOutputs].sort(), ["apiKey", "connection"]);
+    for (const key2 of ["apiKey", "apiKeyId", "userId", "created", "expires", "user"]) assert.ok(key2 in key, key2);
+    assert.ok(!(r.inputs.__provider as string).includes("hunter2"));
+  });
+
+  it("composes: an API key made by login feeds the account's connection", async () => {
+    const key = new mod.OctopusApiKey("first-key", { purpose: "bootstrap", connection: { serverUrl: "https://o", username: "admin", password: "pw-pw-pw-pw" } });
+    new mod.OctopusSshAccount("composed", {
+      name: "n",
+      username: "u",
+      privateKey: "k",
+      connection: { serverUrl: "https://o", apiKey: key.apiKey },
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    const r = find("composed");
+    assert.ok(isSecret(r.inputs.connection));
+    assert.equal(r.inputs.connection.value.apiKey, "API-MOCKED");
+  });
+
+  it("every resource of a kind shares one serialized provider", () => {
+    const providers = registered.filter((r) => r.type.endsWith("octopus:SshAccount")).map((r) => r.inputs.__provider);
+    assert.ok(providers.length >= 2);
+    assert.equal(new Set(providers).size, 1);
+  });
+});

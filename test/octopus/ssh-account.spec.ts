@@ -1,0 +1,389 @@
+// Layer 2: the OctopusSshAccount provider against the Octopus emulator, every CRUD path.
+
+import { strict as assert } from "node:assert";
+import { generateKeyPairSync } from "node:crypto";
+import { ConfigurationError } from "../../src/core/errors";
+import { UNKNOWN } from "../../src/core/provider";
+import { octopusSshAccountProvider } from "../../src/octopus/ssh-account";
+import { generateKeyPair, inspectPrivateKey } from "../../src/ssh/keys";
+import { NO_OCTOPUS_ENV, assertNoSecrets, errorText, failure, useOctopusEmulator, withEnv } from "../support/octopus";
+import type { Provider } from "../support/octopus";
+
+const provider = octopusSshAccountProvider as Provider;
+
+const ed25519 = generateKeyPair({ algorithm: "ed25519" });
+const rsa = generateKeyPairSync("rsa", { modulusLength: 2048 });
+const rsaPkcs1 = rsa.privateKey.export({ type: "pkcs1", format: "pem" }).toString();
+const rsaPkcs8 = rsa.privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+const PASSPHRASE = "correct horse battery staple";
+const encryptedPkcs8 = rsa.privateKey.export({ type: "pkcs8", format: "pem", cipher: "aes-256-cbc", passphrase: PASSPHRASE }).toString();
+const rotated = generateKeyPair({ algorithm: "ed25519" });
+
+describe("OctopusSshAccount provider (emulator)", () => {
+  const emu = useOctopusEmulator();
+  const secrets = () => [ed25519.privateKey, rsaPkcs1, rsaPkcs8, encryptedPkcs8, rotated.privateKey, PASSPHRASE, emu.get().admin.apiKey, emu.get().admin.password];
+  const conn = () => ({ serverUrl: emu.get().url, apiKey: emu.get().admin.apiKey! });
+  let n = 0;
+  const inputs = (over: Record<string, unknown> = {}) => ({ name: `deploy-${++n}`, username: "ubuntu", privateKey: ed25519.privateKey, space: "Spaces-1", connection: conn(), ...over });
+  const stored = (id: string) => {
+    const account = emu.get().state.accounts.get(id);
+    assert.ok(account, `account ${id} is not in the emulator`);
+    return account;
+  };
+  const decoded = (id: string) => Buffer.from(stored(id).PrivateKeyFile!, "base64").toString("utf8");
+  const errors: Error[] = [];
+  const failing = async (fn: () => Promise<unknown>) => {
+    const e = await failure(fn);
+    errors.push(e);
+    return e;
+  };
+  after(() => {
+    for (const e of errors) assertNoSecrets(errorText(e), secrets());
+  });
+
+  it("create, read, update (rename, rotate), delete: one request each, account id kept", async () => {
+    const emulator = emu.get();
+    const args = inputs({ description: "made by a test", environmentIds: ["Environments-2", "Environments-1"] });
+    const checked = await provider.check({}, args);
+    assert.deepEqual(checked.failures ?? [], []);
+    assert.equal(emulator.requests.length, 0, "check sends nothing");
+
+    const created = await provider.create(checked.inputs);
+    assert.match(created.id, /^Accounts-\d+$/);
+    assert.equal(emulator.requests.length, 1);
+    assert.equal(emulator.requests[0]!.method, "POST");
+    assert.equal(emulator.requests[0]!.path, "/api/Spaces-1/accounts");
+    const outs = created.outs!;
+    assert.equal(outs.accountId, created.id);
+    assert.equal(outs.spaceId, "Spaces-1");
+    assert.equal(outs.publicKey, ed25519.publicKey);
+    assert.equal(outs.fingerprint, ed25519.fingerprint);
+    assert.equal(outs.keyType, "ssh-ed25519");
+    assert.equal(outs.name, args.name);
+    assert.equal(decoded(created.id), ed25519.privateKey, "Octopus stores base64 of exactly the key file");
+    assert.deepEqual(JSON.parse(JSON.stringify(outs)), outs, "outputs are plain JSON");
+
+    emulator.requests.clear();
+    const read = await provider.read!(created.id, outs);
+    assert.equal(read.id, created.id);
+    assert.equal(emulator.requests.length, 1);
+    assert.deepEqual(read.props, outs, "a read with no drift changes nothing");
+
+    // Rename: PUT, key kept without being sent again.
+    emulator.requests.clear();
+    const renamed = { ...checked.inputs, name: `${args.name}-renamed` };
+    const d1 = await provider.diff(created.id, outs, renamed);
+    assert.equal(d1.changes, true);
+    assert.equal(d1.replaces, undefined);
+    const updated = await provider.update(created.id, outs, renamed);
+    assert.equal(emulator.requests.length, 1);
+    assert.equal(emulator.requests[0]!.method, "PUT");
+    const putBody = emulator.requests[0]!.body as { PrivateKeyFile: { HasValue: boolean; NewValue?: string } };
+    assert.equal(putBody.PrivateKeyFile.HasValue, true);
+    assert.equal(putBody.PrivateKeyFile.NewValue ?? null, null, "an unchanged key is not sent again");
+    assert.equal(stored(created.id).Name, renamed.name);
+    assert.equal(decoded(created.id), ed25519.privateKey);
+    assert.equal(updated.outs!.accountId, created.id);
+
+    // Rotate: the new key is sent, the account id stays.
+    emulator.requests.clear();
+    const rotatedArgs = { ...renamed, privateKey: rotated.privateKey };
+    const d2 = await provider.diff(created.id, updated.outs!, rotatedArgs);
+    assert.equal(d2.changes, true);
+    assert.equal(d2.replaces, undefined, "rotation is in place");
+    const rotatedOuts = (await provider.update(created.id, updated.outs!, rotatedArgs)).outs!;
+    assert.equal(emulator.requests.length, 1);
+    assert.equal(decoded(created.id), rotated.privateKey);
+    assert.equal(rotatedOuts.accountId, created.id);
+    assert.equal(rotatedOuts.fingerprint, rotated.fingerprint);
+
+    // A connection change alone is an update with no request.
+    emulator.requests.clear();
+    const reconnected = { ...rotatedArgs, connection: { ...conn(), space: "Spaces-1" } };
+    const d3 = await provider.diff(created.id, rotatedOuts, reconnected);
+    assert.equal(d3.changes, true);
+    assert.equal(d3.replaces, undefined);
+    await provider.update(created.id, rotatedOuts, reconnected);
+    assert.equal(emulator.requests.length, 0);
+
+    emulator.requests.clear();
+    await provider.delete(created.id, rotatedOuts);
+    assert.equal(emulator.requests.length, 1);
+    assert.equal(emulator.state.accounts.has(created.id), false);
+    // Deleting again (already gone) succeeds; reading says gone.
+    await provider.delete(created.id, rotatedOuts);
+    const gone = await provider.read!(created.id, rotatedOuts);
+    assert.equal(gone.id, undefined);
+  });
+
+  const formats: { name: string; key: string; passphrase?: string; expected: string }[] = [
+    { name: "PKCS#1 PEM", key: rsaPkcs1, expected: rsaPkcs1 },
+    { name: "PKCS#8 PEM", key: rsaPkcs8, expected: rsaPkcs8 },
+    { name: "OpenSSH", key: ed25519.privateKey, expected: ed25519.privateKey },
+    { name: "base64 of PEM", key: Buffer.from(rsaPkcs1).toString("base64"), expected: rsaPkcs1 },
+    { name: "base64 of OpenSSH, wrapped at 76", key: Buffer.from(ed25519.privateKey).toString("base64").replace(/(.{76})/g, "$1\n"), expected: ed25519.privateKey },
+    { name: "encrypted PKCS#8 with its passphrase", key: encryptedPkcs8, passphrase: PASSPHRASE, expected: encryptedPkcs8 },
+  ];
+  for (const f of formats) {
+    it(`stores base64 of exactly the key given as ${f.name}`, async () => {
+      const args = inputs({ privateKey: f.key, ...(f.passphrase ? { privateKeyPassphrase: f.passphrase } : {}) });
+      assert.deepEqual((await provider.check({}, args)).failures ?? [], []);
+      const created = await provider.create(args);
+      assert.equal(decoded(created.id), f.expected);
+      assert.ok(!decoded(created.id).startsWith("LS0tLS1"), "never double-encoded");
+      if (f.passphrase) assert.equal(stored(created.id).PrivateKeyPassphrase, f.passphrase);
+      assert.equal(created.outs!.fingerprint, inspectPrivateKey(f.expected, f.passphrase).fingerprint);
+      await provider.delete(created.id, created.outs!);
+    });
+  }
+
+  it("the same key written another way (base64 instead of PEM) is not a change", async () => {
+    const created = await provider.create(inputs({ privateKey: rsaPkcs1 }));
+    const d = await provider.diff(created.id, created.outs!, { ...created.outs, privateKey: Buffer.from(rsaPkcs1).toString("base64") });
+    assert.equal(d.changes, false);
+    await provider.delete(created.id, created.outs!);
+  });
+
+  it("removing a passphrase clears it; adding one sets it", async () => {
+    const created = await provider.create(inputs({ privateKey: encryptedPkcs8, privateKeyPassphrase: PASSPHRASE }));
+    const plainArgs = { ...created.outs, privateKey: rsaPkcs1, privateKeyPassphrase: undefined };
+    const outs = (await provider.update(created.id, created.outs!, plainArgs)).outs!;
+    assert.equal(stored(created.id).PrivateKeyPassphrase, null);
+    assert.equal(outs.privateKeyPassphrase, undefined);
+    await provider.update(created.id, outs, { ...outs, privateKey: encryptedPkcs8, privateKeyPassphrase: PASSPHRASE });
+    assert.equal(stored(created.id).PrivateKeyPassphrase, PASSPHRASE);
+    await provider.delete(created.id, outs);
+  });
+
+  it("refresh after an out-of-band delete drops the resource", async () => {
+    const created = await provider.create(inputs());
+    emu.get().state.accounts.delete(created.id);
+    const read = await provider.read!(created.id, created.outs!);
+    assert.equal(read.id, undefined);
+    assert.equal(read.props, undefined);
+  });
+
+  it("refresh after an out-of-band rename shows drift, and the next update puts the name back", async () => {
+    const args = inputs();
+    const created = await provider.create(args);
+    stored(created.id).Name = "renamed by hand";
+    stored(created.id).EnvironmentIds = ["Environments-9"];
+    const read = await provider.read!(created.id, created.outs!);
+    assert.equal(read.props!.name, "renamed by hand");
+    assert.equal(read.inputs!.name, "renamed by hand");
+    assert.deepEqual(read.inputs!.environmentIds, ["Environments-9"]);
+    assert.equal(read.inputs!.privateKey, args.privateKey, "secrets are kept through a refresh");
+    const d = await provider.diff(created.id, read.props!, args);
+    assert.equal(d.changes, true);
+    await provider.update(created.id, read.props!, args);
+    assert.equal(stored(created.id).Name, args.name);
+    assert.deepEqual(stored(created.id).EnvironmentIds, []);
+  });
+
+  it("a key cleared outside Pulumi shows as drift and the next update sends it again", async () => {
+    const args = inputs();
+    const created = await provider.create(args);
+    stored(created.id).PrivateKeyFile = null;
+    const read = await provider.read!(created.id, created.outs!);
+    assert.equal((await provider.diff(created.id, read.props!, args)).changes, true);
+    await provider.update(created.id, read.props!, args);
+    assert.equal(decoded(created.id), ed25519.privateKey);
+  });
+
+  it("finds the default space by itself, once per process", async () => {
+    const emulator = emu.get();
+    const a = await provider.create(inputs({ space: undefined }));
+    assert.equal(a.outs!.spaceId, "Spaces-1");
+    assert.deepEqual(emulator.requests.map((r) => `${r.method} ${r.path}`), ["GET /api/spaces", "POST /api/Spaces-1/accounts"]);
+    emulator.requests.clear();
+    await provider.create(inputs({ space: undefined }));
+    assert.deepEqual(emulator.requests.map((r) => `${r.method} ${r.path}`), ["POST /api/Spaces-1/accounts"]);
+  });
+
+  it("resolves a space by name; naming the same space by id is not a move", async () => {
+    const space = emu.get().createSpace("Team Blue");
+    const created = await provider.create(inputs({ space: "Team Blue" }));
+    assert.equal(created.outs!.spaceId, space.Id);
+    assert.equal(stored(created.id).SpaceId, space.Id);
+    const same = await provider.diff(created.id, created.outs!, { ...created.outs, space: space.Id });
+    assert.equal(same.changes, false);
+    const moved = await provider.diff(created.id, created.outs!, { ...created.outs, space: "Spaces-1" });
+    assert.deepEqual(moved.replaces, ["space"]);
+  });
+
+  it("diff: which changes update and which replace", async () => {
+    const base = { ...inputs(), accountId: "Accounts-1", spaceId: "Spaces-1", __provider: "p1" };
+    const table: { name: string; change: Record<string, unknown>; changes: boolean; replaces?: string[] }[] = [
+      { name: "nothing", change: {}, changes: false },
+      { name: "name", change: { name: "other" }, changes: true },
+      { name: "username", change: { username: "root" }, changes: true },
+      { name: "description", change: { description: "d" }, changes: true },
+      { name: "empty description equals none", change: { description: "" }, changes: false },
+      { name: "environment order", change: { environmentIds: [] }, changes: false },
+      { name: "participation default", change: { tenantedDeploymentParticipation: "Untenanted" }, changes: false },
+      { name: "participation", change: { tenantedDeploymentParticipation: "Tenanted" }, changes: true },
+      { name: "key", change: { privateKey: rotated.privateKey }, changes: true },
+      { name: "space", change: { space: "Spaces-2" }, changes: true, replaces: ["space"] },
+      { name: "connection", change: { connection: { serverUrl: "https://elsewhere" } }, changes: true },
+      { name: "provider code", change: { __provider: "p2" }, changes: true },
+      { name: "unknown name during preview", change: { name: UNKNOWN }, changes: true },
+    ];
+    for (const row of table) {
+      const d = await provider.diff("Accounts-1", base, { ...base, ...row.change });
+      assert.equal(d.changes, row.changes, row.name);
+      assert.deepEqual(d.replaces, row.replaces, row.name);
+      assert.equal(d.deleteBeforeReplace, undefined, row.name);
+    }
+  });
+
+  describe("bad input: a clear check failure, nothing sent", () => {
+    const publicLine = ed25519.publicKey;
+    const table: { name: string; change: Record<string, unknown>; property: string; reason: RegExp }[] = [
+      { name: "malformed PEM", change: { privateKey: "-----BEGIN RSA PRIVATE KEY-----\nnot base64 at all!\n-----END RSA PRIVATE KEY-----\n" }, property: "privateKey", reason: /./ },
+      { name: "truncated key", change: { privateKey: rsaPkcs1.slice(0, 200) }, property: "privateKey", reason: /./ },
+      { name: "a public key given as the private key", change: { privateKey: publicLine }, property: "privateKey", reason: /public/i },
+      { name: "an encrypted key without its passphrase", change: { privateKey: encryptedPkcs8 }, property: "privateKeyPassphrase", reason: /passphrase/i },
+      { name: "an encrypted key with a wrong passphrase", change: { privateKey: encryptedPkcs8, privateKeyPassphrase: "wrong passphrase!" }, property: "privateKeyPassphrase", reason: /passphrase/i },
+      { name: "the key pasted into the passphrase", change: { privateKeyPassphrase: Buffer.from(rsaPkcs1).toString("base64") }, property: "privateKeyPassphrase", reason: /./ },
+      { name: "an empty name", change: { name: "" }, property: "name", reason: /must not be empty/ },
+      { name: "a blank name", change: { name: "   " }, property: "name", reason: /must not be empty/ },
+      { name: "a name with trailing spaces", change: { name: "deploy " }, property: "name", reason: /trailing spaces/ },
+      { name: "an empty username", change: { username: "" }, property: "username", reason: /must not be empty/ },
+      { name: "no private key", change: { privateKey: undefined }, property: "privateKey", reason: /required/ },
+      { name: "an empty private key", change: { privateKey: "" }, property: "privateKey", reason: /./ },
+      { name: "a bad participation", change: { tenantedDeploymentParticipation: "Sometimes" }, property: "tenantedDeploymentParticipation", reason: /one of/ },
+      { name: "tenants on an untenanted account", change: { tenantIds: ["Tenants-1"] }, property: "tenantedDeploymentParticipation", reason: /Tenanted/ },
+      { name: "a malformed tenant tag", change: { tenantedDeploymentParticipation: "Tenanted", tenantTags: ["EU"] }, property: "tenantTags.0", reason: /TagSet\/Tag/ },
+      { name: "an unknown connection field", change: { connection: { serverUrl: "https://x", apiKey: "API-X", token: "x" } }, property: "connection", reason: /./ },
+    ];
+    for (const row of table) {
+      it(row.name, async () => {
+        const result = await provider.check({}, { ...inputs(), ...row.change });
+        const failures = result.failures ?? [];
+        assert.ok(failures.length > 0, "no failure reported");
+        const hit = failures.find((f) => f.property === row.property);
+        assert.ok(hit, `no failure on ${row.property}: ${JSON.stringify(failures)}`);
+        assert.match(hit.reason, row.reason);
+        assertNoSecrets(JSON.stringify(failures), secrets());
+        assert.equal(emu.get().requests.length, 0);
+      });
+    }
+
+    it("values not known yet (preview) are not judged", async () => {
+      const result = await provider.check({}, { ...inputs(), privateKey: UNKNOWN, name: UNKNOWN, environmentIds: UNKNOWN });
+      assert.deepEqual(result.failures ?? [], []);
+    });
+  });
+
+  describe("bad input found at create: a clear error, nothing created", () => {
+    const countAccounts = () => emu.get().state.accounts.size;
+
+    it("an unknown space name", async () => {
+      const before = countAccounts();
+      const e = await failing(() => provider.create(inputs({ space: "No Such Space" })));
+      assert.match(e.message, /^OctopusSshAccount create failed: space: no Octopus space named 'No Such Space' \(spaces visible to these credentials: 'Default'/);
+      assert.equal(countAccounts(), before);
+    });
+
+    it("an unknown space id", async () => {
+      const before = countAccounts();
+      const e = await failing(() => provider.create(inputs({ space: "Spaces-999" })));
+      assert.match(e.message, /OctopusSshAccount create failed: space: Octopus space 'Spaces-999' does not exist/);
+      assert.match(e.message, /POST \/api\/Spaces-999\/accounts -> 404/);
+      assert.equal(countAccounts(), before);
+    });
+
+    it("a wrong API key", async () => {
+      const before = countAccounts();
+      const e = await failing(() => provider.create(inputs({ connection: { serverUrl: emu.get().url, apiKey: "API-WRONGWRONGWRONGWRONGWRONG12" } })));
+      assert.match(e.message, /^OctopusSshAccount create failed: POST \/api\/Spaces-1\/accounts -> 401 You must be logged in/);
+      assert.ok(!e.message.includes("API-WRONGWRONG"));
+      assert.equal(countAccounts(), before);
+    });
+
+    it("a duplicate name", async () => {
+      const args = inputs();
+      await provider.create(args);
+      const before = countAccounts();
+      const e = await failing(() => provider.create({ ...args }));
+      assert.match(e.message, /-> 400 There was a problem with your request\..*already in use/);
+      assert.equal(countAccounts(), before);
+    });
+
+    it("an unreachable server", async () => {
+      const e = await withEnv({ PULUMI_ACCESS_KEYS_MAX_RETRIES: "1", PULUMI_ACCESS_KEYS_RETRY_BASE_MS: "10" }, () =>
+        failing(() => provider.create(inputs({ connection: { serverUrl: "http://127.0.0.1:1", apiKey: "API-ABCDEFGHIJKLMNOPQRSTUVWXYZ" } }))),
+      );
+      assert.match(e.message, /^OctopusSshAccount create failed: POST \/api\/Spaces-1\/accounts -> could not reach http:\/\/127\.0\.0\.1:1: connection refused/);
+    });
+
+    it("an invalid server URL", async () => {
+      const e = await failing(() => provider.create(inputs({ connection: { serverUrl: "octopus.example.com", apiKey: "API-ABCDEFGHIJKLMNOPQRSTUVWXYZ" } })));
+      assert.match(e.message, /the Octopus server URL from the resource argument connection\.serverUrl is not a valid URL/);
+    });
+  });
+
+  describe("connection resolution", () => {
+    it("stack config given to configure() is used when the resource has no connection", async () => {
+      const emulator = emu.get();
+      const p = { ...provider } as Provider & { stackConfig?: unknown };
+      await withEnv(NO_OCTOPUS_ENV, async () => {
+        await p.configure!({ config: { get: (k: string) => ({ "octopusdeploy:address": emulator.url, "octopusdeploy:apiKey": emulator.admin.apiKey, "octopusdeploy:spaceId": "Spaces-1" })[k], require: () => "" } } as never);
+        const created = await p.create({ ...inputs(), connection: undefined, space: undefined });
+        assert.equal(created.outs!.spaceId, "Spaces-1");
+        await p.delete(created.id, created.outs!);
+      });
+    });
+
+    it("environment variables are read at operation time", async () => {
+      const emulator = emu.get();
+      await withEnv({ ...NO_OCTOPUS_ENV, OCTOPUS_URL: emulator.url, OCTOPUS_APIKEY: emulator.admin.apiKey }, async () => {
+        const created = await provider.create({ ...inputs(), connection: undefined });
+        assert.ok(emulator.state.accounts.has(created.id));
+        await provider.delete(created.id, created.outs!);
+      });
+    });
+
+    it("a missing server URL names every way to set it", async () => {
+      const e = await withEnv(NO_OCTOPUS_ENV, () => failing(() => provider.create({ ...inputs(), connection: undefined })));
+      assert.ok(ConfigurationError.isInstance(e));
+      assert.match(e.message, /no Octopus server URL is set\. Set it with the resource argument `connection\.serverUrl`, stack config \(`pulumi config set octopusdeploy:address <value>`\), or the environment variable OCTOPUS_URL\./);
+    });
+
+    it("missing credentials name the API key and the login ways", async () => {
+      const e = await withEnv(NO_OCTOPUS_ENV, () => failing(() => provider.create({ ...inputs(), connection: { serverUrl: emu.get().url } })));
+      assert.match(e.message, /no Octopus credentials are set/);
+      assert.match(e.message, /octopusdeploy:apiKey/);
+      assert.match(e.message, /OCTOPUS_API_KEY or OCTOPUS_APIKEY/);
+      assert.match(e.message, /connection\.username/);
+    });
+  });
+
+  describe("faults", () => {
+    it("a read rides out 503s and a reset", async () => {
+      const created = await provider.create(inputs());
+      emu.get().faults.script({ method: "GET", fault: { kind: "status", status: 503 }, times: 2 }, { method: "GET", fault: { kind: "reset" } });
+      const read = await withEnv({ PULUMI_ACCESS_KEYS_RETRY_BASE_MS: "5" }, () => provider.read!(created.id, created.outs!));
+      assert.equal(read.id, created.id);
+    });
+
+    it("a create whose answer is lost after the account was made does not duplicate it", async () => {
+      const emulator = emu.get();
+      const args = inputs();
+      emulator.faults.script({ method: "POST", path: "/api/Spaces-1/accounts", fault: { kind: "drop-after" } });
+      const created = await withEnv({ PULUMI_ACCESS_KEYS_RETRY_BASE_MS: "5" }, () => provider.create(args));
+      const same = [...emulator.state.accounts.values()].filter((a) => a.Name === args.name);
+      assert.equal(same.length, 1, "exactly one account");
+      assert.equal(same[0]!.Id, created.id);
+      assert.equal(emulator.requests.filter((r) => r.method === "POST").length, 1, "the POST was not repeated");
+    });
+
+    it("a create rejected with 429 is retried after Retry-After", async () => {
+      const emulator = emu.get();
+      emulator.faults.script({ method: "POST", fault: { kind: "status", status: 429, retryAfter: 0 } });
+      const created = await provider.create(inputs());
+      assert.ok(emulator.state.accounts.has(created.id));
+      assert.equal(emulator.requests.filter((r) => r.method === "POST").length, 2);
+    });
+  });
+});

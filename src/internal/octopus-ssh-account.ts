@@ -5,20 +5,21 @@
 // of by value. Run from a checkout, the functions below are captured by value; each only names the
 // dispatcher, which is `require`d by package name in the provider host at call time. Either way
 // `__provider` never holds a credential or the module graph. Keep the file name and exports: states
-// written by every version refer to them.
+// written by every version refer to them. Names here are deliberately unusual: Pulumi's serializer
+// treats a free variable that also exists as a global (mocha defines `run`) as that global.
 
-const KIND = "octopus:SshAccount";
+const PROVIDER_KIND = "octopus:SshAccount";
 
-function run(self: unknown, op: string, args: unknown[]): Promise<any> {
+function dispatchKind(self: unknown, op: string, args: unknown[]): Promise<any> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require("pulumi-access-keys/internal/providers").dispatch(KIND, op, self, args);
+  return require("pulumi-access-keys/internal/providers").dispatch(PROVIDER_KIND, op, self, args);
 }
 
-export function configure(this: unknown, ...a: unknown[]) { return run(this, "configure", a); }
-export function check(this: unknown, ...a: unknown[]) { return run(this, "check", a); }
-export function diff(this: unknown, ...a: unknown[]) { return run(this, "diff", a); }
-export function create(this: unknown, ...a: unknown[]) { return run(this, "create", a); }
-export function read(this: unknown, ...a: unknown[]) { return run(this, "read", a); }
-export function update(this: unknown, ...a: unknown[]) { return run(this, "update", a); }
-function remove(this: unknown, ...a: unknown[]) { return run(this, "delete", a); }
+export function configure(this: unknown, ...a: unknown[]) { return dispatchKind(this, "configure", a); }
+export function check(this: unknown, ...a: unknown[]) { return dispatchKind(this, "check", a); }
+export function diff(this: unknown, ...a: unknown[]) { return dispatchKind(this, "diff", a); }
+export function create(this: unknown, ...a: unknown[]) { return dispatchKind(this, "create", a); }
+export function read(this: unknown, ...a: unknown[]) { return dispatchKind(this, "read", a); }
+export function update(this: unknown, ...a: unknown[]) { return dispatchKind(this, "update", a); }
+function remove(this: unknown, ...a: unknown[]) { return dispatchKind(this, "delete", a); }
 export { remove as delete };

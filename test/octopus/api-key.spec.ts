@@ -1,0 +1,232 @@
+// Layer 2: the OctopusApiKey provider against the Octopus emulator, including the login bootstrap.
+
+import { strict as assert } from "node:assert";
+import { octopusApiKeyProvider } from "../../src/octopus/api-key";
+import { NO_OCTOPUS_ENV, assertNoSecrets, errorText, failure, useOctopusEmulator, withEnv } from "../support/octopus";
+import type { Provider } from "../support/octopus";
+
+const provider = octopusApiKeyProvider as Provider;
+const inFuture = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();
+
+describe("OctopusApiKey provider (emulator)", () => {
+  const emu = useOctopusEmulator();
+  const created: string[] = [];
+  const errors: Error[] = [];
+  const failing = async (fn: () => Promise<unknown>) => {
+    const e = await failure(fn);
+    errors.push(e);
+    return e;
+  };
+  const byKey = () => ({ serverUrl: emu.get().url, apiKey: emu.get().admin.apiKey! });
+  const byLogin = () => ({ serverUrl: emu.get().url, username: emu.get().admin.username, password: emu.get().admin.password });
+  /** Is this key accepted by the server right now? */
+  const works = async (key: string) => (await fetch(`${emu.get().url}/api/users/me`, { headers: { "X-Octopus-ApiKey": key } })).status === 200;
+  after(() => {
+    const emulator = emu.get();
+    const secrets = [emulator.admin.apiKey, emulator.admin.password, ...created];
+    for (const e of errors) assertNoSecrets(errorText(e), secrets);
+  });
+
+  it("create, read, delete with an API key: the key works until it is revoked", async () => {
+    const emulator = emu.get();
+    const inputs = { purpose: "ci deploys", connection: byKey() };
+    assert.deepEqual((await provider.check({}, inputs)).failures ?? [], []);
+    const result = await provider.create(inputs);
+    const outs = result.outs!;
+    created.push(outs.apiKey);
+    assert.match(outs.apiKey, /^API-[A-Z0-9]+$/);
+    assert.equal(outs.apiKeyId, result.id);
+    assert.equal(outs.userId, "Users-1");
+    assert.equal(outs.purpose, "ci deploys");
+    assert.ok(Date.parse(outs.expires) > Date.now(), "the server's default expiry is reported");
+    assert.deepEqual(emulator.requests.map((r) => `${r.method} ${r.path}`), ["GET /api/users/me", "POST /api/users/Users-1/apikeys"]);
+    assert.ok(await works(outs.apiKey));
+
+    emulator.requests.clear();
+    const read = await provider.read!(result.id, outs);
+    assert.equal(read.id, result.id);
+    assert.equal(read.props!.apiKey, outs.apiKey, "the key's value survives a refresh (no API returns it again)");
+    assert.deepEqual(emulator.requests.map((r) => r.method), ["GET"]);
+
+    emulator.requests.clear();
+    await provider.delete(result.id, outs);
+    assert.deepEqual(emulator.requests.map((r) => r.method), ["DELETE"]);
+    assert.equal(await works(outs.apiKey), false, "revoked");
+    await provider.delete(result.id, outs); // already gone: fine
+    assert.equal((await provider.read!(result.id, outs)).id, undefined);
+  });
+
+  it("a second create in the same process does not ask who the user is again", async () => {
+    const emulator = emu.get();
+    await provider.create({ purpose: "one", connection: byKey() });
+    emulator.requests.clear();
+    const r = await provider.create({ purpose: "two", connection: byKey() });
+    created.push(r.outs!.apiKey);
+    assert.deepEqual(emulator.requests.map((x) => x.method), ["POST"]);
+  });
+
+  it("bootstraps the first API key of a server by logging in (cookie + CSRF), and the new key works", async () => {
+    const emulator = emu.get();
+    const firstKeys = [...emulator.state.apiKeys.values()].filter((k) => k.UserId === "Users-1").length;
+    const result = await withEnv(NO_OCTOPUS_ENV, () => provider.create({ purpose: "bootstrap", connection: byLogin() }));
+    const outs = result.outs!;
+    created.push(outs.apiKey);
+    assert.deepEqual(emulator.requests.map((r) => `${r.method} ${r.path}`), ["POST /api/users/login", "POST /api/users/Users-1/apikeys"]);
+    const post = emulator.requests[1]!;
+    assert.equal(post.headers["x-octopus-apikey"], undefined, "no API key was used");
+    assert.match(post.headers.cookie ?? "", new RegExp(emulator.cookieNames.session));
+    const csrfCookie = (post.headers.cookie ?? "").split("; ").find((c) => c.startsWith(emulator.cookieNames.csrf))!;
+    assert.equal(post.headers["x-octopus-csrf-token"], csrfCookie.slice(csrfCookie.indexOf("=") + 1), "the CSRF header echoes the cookie byte for byte");
+    assert.equal([...emulator.state.apiKeys.values()].filter((k) => k.UserId === "Users-1").length, firstKeys + 1);
+    assert.ok(await works(outs.apiKey), "the new key authenticates");
+
+    // Read and delete log in again in a new process; here the session is reused.
+    emulator.requests.clear();
+    await provider.read!(result.id, outs);
+    await provider.delete(result.id, outs);
+    assert.deepEqual(emulator.requests.map((r) => r.method), ["GET", "DELETE"]);
+    assert.equal(await works(outs.apiKey), false);
+  });
+
+  it("logs in again, once, when the session was revoked between operations", async () => {
+    const emulator = emu.get();
+    const result = await provider.create({ purpose: "session", connection: byLogin() });
+    emulator.state.sessions.clear();
+    emulator.requests.clear();
+    const read = await provider.read!(result.id, result.outs!);
+    assert.equal(read.id, result.id);
+    assert.deepEqual(emulator.requests.map((r) => `${r.method} ${r.status}`), ["GET 401", "POST 200", "GET 200"]);
+  });
+
+  it("creates a key for a service account named by username", async () => {
+    const emulator = emu.get();
+    const svc = emulator.createUser({ username: "deploy-bot", isService: true });
+    const result = await provider.create({ purpose: "bot", user: "deploy-bot", connection: byKey() });
+    created.push(result.outs!.apiKey);
+    assert.equal(result.outs!.userId, svc.id);
+    assert.equal(result.outs!.user, "deploy-bot");
+    const d = await provider.diff(result.id, result.outs!, { purpose: "bot", user: svc.id, connection: byKey() });
+    assert.equal(d.changes, false, "the same user named by id is not a change");
+  });
+
+  it("keeps an explicit expiry, compares it by instant, and replaces the key when it changes", async () => {
+    const when = inFuture(30).slice(0, 10); // a bare date
+    const result = await provider.create({ purpose: "expiring", expires: when, connection: byKey() });
+    created.push(result.outs!.apiKey);
+    assert.equal(Date.parse(result.outs!.expires), Date.parse(`${when}T00:00:00Z`));
+    const olds = result.outs!;
+    const same = await provider.diff(result.id, olds, { purpose: "expiring", expires: `${when}T00:00:00.000+00:00`, connection: byKey() });
+    assert.equal(same.changes, false);
+    const later = await provider.diff(result.id, olds, { purpose: "expiring", expires: inFuture(60), connection: byKey() });
+    assert.deepEqual(later.replaces, ["expires"]);
+    const purpose = await provider.diff(result.id, olds, { purpose: "other", expires: when, connection: byKey() });
+    assert.deepEqual(purpose.replaces, ["purpose"]);
+    const conn = await provider.diff(result.id, olds, { purpose: "expiring", expires: when, connection: byLogin() });
+    assert.equal(conn.changes, true);
+    assert.equal(conn.replaces, undefined, "a connection change is never a replacement");
+    const updated = await provider.update(result.id, olds, { purpose: "expiring", expires: when, connection: byLogin() });
+    assert.equal(updated.outs!.apiKey, olds.apiKey);
+    assert.deepEqual(updated.outs!.connection, byLogin());
+  });
+
+  it("an expired key is replaced on the next up", async () => {
+    const d = await provider.diff("apikeys-x", { purpose: "p", expires: new Date(Date.now() - 1000).toISOString(), userId: "Users-1" }, { purpose: "p" });
+    assert.equal(d.changes, true);
+    assert.deepEqual(d.replaces, ["expires"]);
+  });
+
+  it("refresh after an out-of-band revocation drops the resource", async () => {
+    const result = await provider.create({ purpose: "to revoke", connection: byKey() });
+    emu.get().state.apiKeys.delete(result.id);
+    assert.equal((await provider.read!(result.id, result.outs!)).id, undefined);
+  });
+
+  describe("bad input", () => {
+    const table: { name: string; inputs: Record<string, unknown>; property: string; reason: RegExp }[] = [
+      { name: "an empty purpose", inputs: { purpose: "" }, property: "purpose", reason: /must not be empty/ },
+      { name: "no purpose", inputs: {}, property: "purpose", reason: /string/ },
+      { name: "an unparseable expiry", inputs: { purpose: "p", expires: "next tuesday" }, property: "expires", reason: /ISO 8601/ },
+      { name: "an expiry in the past", inputs: { purpose: "p", expires: "2001-01-01" }, property: "expires", reason: /in the past/ },
+      { name: "an empty user", inputs: { purpose: "p", user: " " }, property: "user", reason: /must not be empty/ },
+    ];
+    for (const row of table) {
+      it(`check: ${row.name}`, async () => {
+        const result = await provider.check({}, { ...row.inputs, connection: byKey() });
+        const hit = (result.failures ?? []).find((f) => f.property === row.property);
+        assert.ok(hit, JSON.stringify(result.failures));
+        assert.match(hit.reason, row.reason);
+        assert.equal(emu.get().requests.length, 0);
+      });
+    }
+
+    const countKeys = () => emu.get().state.apiKeys.size;
+
+    it("a wrong password: a clear error, nothing created, no password in it", async () => {
+      const before = countKeys();
+      const e = await failing(() => provider.create({ purpose: "p", connection: { ...byLogin(), password: "not-the-password-123" } }));
+      assert.match(e.message, /^OctopusApiKey create failed: Octopus login as 'admin' was refused: POST \/api\/users\/login -> 400 Invalid username or password\..*Check the username and password\./);
+      assert.ok(!e.message.includes("not-the-password-123"));
+      assert.equal(countKeys(), before);
+    });
+
+    it("a wrong API key", async () => {
+      const before = countKeys();
+      const e = await failing(() => provider.create({ purpose: "p", connection: { serverUrl: emu.get().url, apiKey: "API-NOTAREALKEYNOTAREALKEY00" } }));
+      assert.match(e.message, /^OctopusApiKey create failed: GET \/api\/users\/me -> 401 You must be logged in/);
+      assert.ok(!e.message.includes("API-NOTAREALKEY"));
+      assert.equal(countKeys(), before);
+    });
+
+    it("an unknown user", async () => {
+      const before = countKeys();
+      const e = await failing(() => provider.create({ purpose: "p", user: "nobody-here", connection: byKey() }));
+      assert.match(e.message, /^OctopusApiKey create failed: user: no Octopus user named 'nobody-here'/);
+      assert.equal(countKeys(), before);
+    });
+
+    it("an unknown user id", async () => {
+      const before = countKeys();
+      const e = await failing(() => provider.create({ purpose: "p", user: "Users-999", connection: byKey() }));
+      assert.match(e.message, /POST \/api\/users\/Users-999\/apikeys -> 404/);
+      assert.equal(countKeys(), before);
+    });
+
+    it("a key for another (non-service) user is refused by Octopus with its own words", async () => {
+      emu.get().createUser({ username: "alice", password: "alice-password-1" });
+      const before = countKeys();
+      const e = await failing(() => provider.create({ purpose: "p", user: "alice", connection: byKey() }));
+      assert.match(e.message, /-> 400 .*You can only create a new API Key for your own user account/);
+      assert.equal(countKeys(), before);
+    });
+
+    it("a username without a password", async () => {
+      const e = await withEnv(NO_OCTOPUS_ENV, () => failing(() => provider.create({ purpose: "p", connection: { serverUrl: emu.get().url, username: "admin" } })));
+      assert.match(e.message, /username was given without a password/);
+    });
+
+    it("an unreachable server", async () => {
+      const e = await withEnv({ PULUMI_ACCESS_KEYS_MAX_RETRIES: "1", PULUMI_ACCESS_KEYS_RETRY_BASE_MS: "10" }, () =>
+        failing(() => provider.create({ purpose: "p", connection: { serverUrl: "http://127.0.0.1:1", username: "admin", password: "pw-pw-pw-pw" } })),
+      );
+      assert.match(e.message, /^OctopusApiKey create failed: POST \/api\/users\/login -> could not reach http:\/\/127\.0\.0\.1:1: connection refused/);
+    });
+  });
+
+  it("a create whose answer is lost is not retried, and says what to check", async () => {
+    const emulator = emu.get();
+    await provider.create({ purpose: "warm-up", connection: byKey() }); // caches /users/me
+    emulator.requests.clear();
+    emulator.faults.script({ method: "POST", path: "/api/users/Users-1/apikeys", fault: { kind: "drop-after" } });
+    const e = await failing(() => provider.create({ purpose: "lost answer", connection: byKey() }));
+    assert.match(e.message, /The key may have been created without its value reaching us: look for keys with purpose 'lost answer' of Users-1/);
+    assert.equal(emulator.requests.filter((r) => r.method === "POST").length, 1, "not repeated: a repeat could leave an unusable key");
+  });
+
+  it("a create rejected with 429 is retried", async () => {
+    const emulator = emu.get();
+    emulator.faults.script({ method: "POST", fault: { kind: "status", status: 429, retryAfter: 0 } });
+    const result = await provider.create({ purpose: "rate limited", connection: byKey() });
+    created.push(result.outs!.apiKey);
+    assert.ok(emulator.state.apiKeys.has(result.id));
+  });
+});

@@ -19,4 +19,9 @@ export default tseslint.config(
     files: ["test/**/*.ts", "src/emulators/cli.ts", "scripts/**", "examples/**/*.ts"],
     rules: { "no-console": "off" },
   },
+  {
+    // Plain Node scripts (CommonJS, run without a build step).
+    files: ["scripts/**/*.js"],
+    rules: { "@typescript-eslint/no-require-imports": "off" },
+  },
 );

@@ -37,8 +37,7 @@ describe("Octopus resources in a program (mocks)", () => {
     const monitor: any = (pulumi.runtime as any).getMonitor();
     const original = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req: any, cb: any) => {
-      const { Struct } = require("google-protobuf/google/protobuf/struct_pb"); // eslint-disable-line @typescript-eslint/no-require-imports
-      const object = req.getObject() as InstanceType<typeof Struct> | undefined;
+      const object = req.getObject() as { toJavaScript(): Record<string, any> } | undefined;
       registered.push({
         type: req.getType(),
         name: req.getName(),

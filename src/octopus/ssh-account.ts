@@ -20,7 +20,7 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { InputError, InvalidKeyError, isNotFound } from "../core/errors";
+import { InputError, InvalidKeyError, ResponseValidationError, isNotFound } from "../core/errors";
 import type { OperationContext, ResourceImpl } from "../core/provider";
 import { containsUnknown, diffProps, schemaFailures } from "../core/provider";
 import * as provider from "../internal/octopus-ssh-account";
@@ -273,6 +273,13 @@ export const sshAccountImpl: ResourceImpl = {
     try {
       account = await octopus.createAccount(spaceId, body);
     } catch (error) {
+      // The account was made but its answer is unreadable: record it (the engine keeps an object whose
+      // create failed with an id) rather than orphan it.
+      if (ResponseValidationError.isInstance(error)) {
+        const made = await octopus.findAccountByName(spaceId, body.Name).catch(() => undefined);
+        if (made) error.id = made.Id;
+        throw error;
+      }
       // Space ids are used as given (no lookup): an unknown one surfaces here, before anything exists.
       if (isNotFound(error)) {
         throw new InputError("space", `Octopus space '${spaceId}' does not exist, or these credentials cannot see it (${(error as Error).message})`);

@@ -378,6 +378,18 @@ describe("OctopusSshAccount provider (emulator)", () => {
       assert.equal(emulator.requests.filter((r) => r.method === "POST").length, 1, "the POST was not repeated");
     });
 
+    it("a create whose answer is garbled reports the account's id, so Pulumi records it instead of orphaning it", async () => {
+      const emulator = emu.get();
+      const args = inputs();
+      // A status fault answers without processing: make the account exist as if the server had.
+      const realCreate = await provider.create({ ...args, name: `${args.name}-real` });
+      stored(realCreate.id).Name = args.name;
+      emulator.faults.script({ method: "POST", path: "/api/Spaces-1/accounts", fault: { kind: "status", status: 201, body: { Unexpected: true } } });
+      const e = await failing(() => provider.create(args));
+      assert.match(e.message, /^OctopusSshAccount create failed: unexpected response for the created account/);
+      assert.equal((e as Error & { id?: string }).id, realCreate.id);
+    });
+
     it("a create rejected with 429 is retried after Retry-After", async () => {
       const emulator = emu.get();
       emulator.faults.script({ method: "POST", fault: { kind: "status", status: 429, retryAfter: 0 } });

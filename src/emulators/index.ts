@@ -16,6 +16,7 @@ export type {
   OctopusUserRecord,
 } from "./octopus";
 
+export { startAllEmulators } from "./cli";
 export { FaultInjector, emptyResponse, jsonResponse, readBody, startEmulatorServer, writeResponse } from "./server";
 export type {
   EmulatorHandler,

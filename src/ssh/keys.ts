@@ -154,6 +154,14 @@ export function toBase64(text: string): string {
 }
 
 const PRIVATE_KEY_MARKER = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY|PuTTY-User-Key-File-\d+:|---- BEGIN SSH2 ENCRYPTED PRIVATE KEY/;
+const PRIVATE_LABELS = ["RSA PRIVATE KEY", "PRIVATE KEY", "ENCRYPTED PRIVATE KEY", "EC PRIVATE KEY", "OPENSSH PRIVATE KEY", "DSA PRIVATE KEY"];
+
+function hasPrivateKeyMarker(text: string): boolean {
+  if (PRIVATE_KEY_MARKER.test(text)) return true;
+  // Cut short inside the BEGIN line: private when the label so far can only be a private key's.
+  const partial = /-----BEGIN ([A-Z0-9 ]*)$/.exec(text)?.[1];
+  return partial !== undefined && PRIVATE_LABELS.some((label) => label.startsWith(partial));
+}
 
 /**
  * True when `text`, or the base64 it holds (even cut short), looks like a private key file. Used to
@@ -161,12 +169,20 @@ const PRIVATE_KEY_MARKER = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY|PuTTY-User-Key-File
  */
 export function looksLikePrivateKey(text: string): boolean {
   if (typeof text !== "string") return false;
-  if (PRIVATE_KEY_MARKER.test(text)) return true;
-  // Decode the longest leading run of base64 (a truncated or padded-later value still counts).
+  if (hasPrivateKeyMarker(text.trimEnd())) return true;
+  // Decode the longest leading run of base64 (a value cut short still counts).
   const run = /^[A-Za-z0-9+/]*/.exec(text.replace(/\s+/g, ""))?.[0] ?? "";
   const usable = run.slice(0, run.length - (run.length % 4));
   if (usable.length < 16) return false;
-  return PRIVATE_KEY_MARKER.test(Buffer.from(usable, "base64").toString("latin1"));
+  return hasPrivateKeyMarker(Buffer.from(usable, "base64").toString("latin1"));
+}
+
+/**
+ * Values passed to InvalidKeyError for redaction: a second guard behind messages that never quote
+ * input. Short values are left out, as they could match the message's own words and garble it.
+ */
+function redactable(...values: (string | undefined)[]): string[] {
+  return values.filter((v): v is string => typeof v === "string" && v.trim().length >= 24);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -212,7 +228,8 @@ const MESSAGES = {
   x509: "is an X.509 certificate, not an SSH private key: give the private key file instead",
   cipherUnsupported: (cipher: string) =>
     `is encrypted with ${cipher}, which this package cannot decrypt: re-encrypt it with ssh-keygen -p -Z aes256-ctr -f <key file>`,
-  legacyCipher: "is encrypted with an old cipher this runtime cannot decrypt: re-encrypt it with ssh-keygen -p -f <key file> (add -m PEM to keep the PEM format)",
+  legacyCipher:
+    "is encrypted with an old cipher (such as DES) that OpenSSL 3 no longer offers: re-encrypt it with AES, for example openssl pkey -provider legacy -provider default -aes256 -in <key file> -out <new key file>",
   severalKeysOpenSsh: "holds more than one key: give a file with exactly one",
 } as const;
 
@@ -559,8 +576,9 @@ function readPrivateKey(text: string, passphrase: string | undefined): ParsedPri
   try {
     key = createPrivateKey(encrypted ? { key: pem.block, format: "pem", passphrase } : { key: pem.block, format: "pem" });
   } catch (error) {
-    const code = (error as { code?: unknown } | null)?.code;
-    if (typeof code === "string" && code.includes("UNSUPPORTED")) fail("unsupported-type", encrypted ? MESSAGES.legacyCipher : MESSAGES.otherType);
+    // ERR_OSSL_EVP_UNSUPPORTED: a cipher OpenSSL 3 no longer offers (DES, Blowfish, PBES1). Any other
+    // error after decryption (bad decrypt, or garbage the decoder cannot read) means a wrong passphrase.
+    if (encrypted && (error as { code?: unknown } | null)?.code === "ERR_OSSL_EVP_UNSUPPORTED") fail("unsupported-type", MESSAGES.legacyCipher);
     return fail(encrypted ? "wrong-passphrase" : "malformed", encrypted ? MESSAGES.wrongPassphrase : MESSAGES.unreadable);
   }
   return { format, encrypted, parts: publicPartsOf(key) };
@@ -581,12 +599,11 @@ function readPrivateKey(text: string, passphrase: string | undefined): ParsedPri
 export function inspectPrivateKey(input: string, passphrase?: string): PrivateKeyInfo {
   const givenPassphrase = typeof passphrase === "string" && passphrase !== "" ? passphrase : undefined;
   const keyInPassphrase = givenPassphrase !== undefined && looksLikePrivateKey(givenPassphrase);
-  const secrets: string[] = typeof input === "string" ? [input] : [];
-  if (keyInPassphrase) secrets.push(givenPassphrase);
+  const secrets = redactable(typeof input === "string" ? input : undefined, givenPassphrase);
   try {
     if (typeof input !== "string" || input.trim() === "") fail("empty", MESSAGES.empty);
     const { text, givenAsBase64 } = normalizePrivateKeyText(input);
-    if (givenAsBase64) secrets.push(text);
+    if (givenAsBase64) secrets.push(...redactable(text));
     const parsed = readPrivateKey(text, givenPassphrase);
     if (!parsed.encrypted && givenPassphrase !== undefined) {
       fail("passphrase-not-needed", keyInPassphrase ? `is not encrypted and needs no passphrase, and ${KEY_IN_PASSPHRASE}, and leave the passphrase argument unset` : MESSAGES.passphraseNotNeeded);
@@ -689,7 +706,8 @@ export function inspectPublicKey(line: string): PublicKeyInfo {
     return readPublicLine(line);
   } catch (error) {
     const failure = error instanceof KeyFailure ? error : new KeyFailure("malformed", PUBLIC_MESSAGES.damaged);
-    throw new InvalidKeyError(failure.problem, failure.message, typeof line === "string" ? [line] : []);
+    // A public key is no secret, but a private key given here by mistake is.
+    throw new InvalidKeyError(failure.problem, failure.message, typeof line === "string" && looksLikePrivateKey(line) ? redactable(line) : []);
   }
 }
 
@@ -725,10 +743,9 @@ export function generateKeyPair(options: GenerateKeyPairOptions = {}): Generated
         { name: "A", data: publicBytes },
         { name: "k", data: seed },
       ],
-      ...(comment ? { comment } : {}),
     });
+    if (comment) key.comment = comment;
     privateKey = key.toString("openssh");
-    seed.fill(0);
   } else if (algorithm === "rsa") {
     const bits = options.bits ?? 4096;
     if (!Number.isInteger(bits) || bits < 2048 || bits > 16384) {

@@ -11,14 +11,20 @@
 const fs = require("node:fs");
 const path = require("node:path");
 
-const root = path.resolve(__dirname, "..");
-const link = path.join(root, "node_modules", "pulumi-access-keys");
-fs.mkdirSync(path.dirname(link), { recursive: true });
-try {
-  const stat = fs.lstatSync(link);
-  if (stat.isSymbolicLink() && path.resolve(path.dirname(link), fs.readlinkSync(link)) === root) process.exit(0);
-  fs.rmSync(link, { recursive: true, force: true });
-} catch {
-  // not there yet
+/** Creates node_modules/pulumi-access-keys -> .. unless it is already there. */
+function linkSelf() {
+  const root = path.resolve(__dirname, "..");
+  const link = path.join(root, "node_modules", "pulumi-access-keys");
+  fs.mkdirSync(path.dirname(link), { recursive: true });
+  try {
+    const stat = fs.lstatSync(link);
+    if (stat.isSymbolicLink() && path.resolve(path.dirname(link), fs.readlinkSync(link)) === root) return;
+    fs.rmSync(link, { recursive: true, force: true });
+  } catch {
+    // not there yet
+  }
+  fs.symlinkSync(path.relative(path.dirname(link), root) || ".", link, "dir");
 }
-fs.symlinkSync(path.relative(path.dirname(link), root) || ".", link, "dir");
+
+module.exports = { linkSelf };
+if (require.main === module) linkSelf();

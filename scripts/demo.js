@@ -29,6 +29,15 @@ async function must(command, args, options) {
   if (code !== 0) throw new Error(`${command} ${args.join(" ")} exited with ${code}`);
 }
 
+/** What the emulator stores: names and ids, never a secret (only whether one is held). */
+function showOctopus(octopus) {
+  const accounts = [...octopus.state.accounts.values()];
+  const keys = [...octopus.state.apiKeys.values()];
+  console.log(`  ${accounts.length} account(s), ${keys.length} API key(s)`);
+  for (const a of accounts) console.log(`  account ${a.Id} '${a.Name}' in ${a.SpaceId} (${a.AccountType}, user ${a.Username}, private key stored as base64: ${a.PrivateKeyFile !== null})`);
+  for (const k of keys) console.log(`  API key ${k.Id} '${k.Purpose}' of ${k.UserId}, expires ${k.Expires}`);
+}
+
 async function main() {
   step("Making sure the Pulumi CLI is available");
   const binDir = execFileSync("bash", [path.join(root, "scripts", "ensure-pulumi-cli")], { cwd: root, stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" }).trim();
@@ -44,11 +53,12 @@ async function main() {
   const { generateKeyPair } = require(path.join(root, "dist", "src", "ssh", "keys.js"));
 
   step("Starting the emulators");
-  const emulators = await startAllEmulators();
+  // A new Octopus server: an administrator with a password and no API key yet.
+  const emulators = await startAllEmulators({ seedApiKeys: false });
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-access-keys-demo-"));
   let exitCode = 1;
   try {
-    console.log(`Octopus Deploy emulator: ${emulators.env.OCTOPUS_URL} (admin user '${emulators.env.OCTOPUS_USERNAME}', no API key yet)`);
+    console.log(`Octopus Deploy emulator: ${emulators.env.OCTOPUS_URL} (user '${emulators.env.OCTOPUS_USERNAME}' with a password, no API key yet)`);
     const env = {
       ...process.env,
       PATH: `${binDir}${path.delimiter}${process.env.PATH}`,
@@ -82,10 +92,7 @@ async function main() {
       await pulumi(["stack", "output"]);
 
       step("What the Octopus emulator now holds");
-      const octopus = await (await fetch(`${emulators.env.OCTOPUS_URL}/api/Spaces-1/accounts/all`, { headers: { "X-Octopus-ApiKey": emulators.env.OCTOPUS_API_KEY } })).json();
-      for (const a of octopus) console.log(`  account ${a.Id} '${a.Name}' (${a.AccountType}, user ${a.Username}, key stored: ${a.PrivateKeyFile?.HasValue === true})`);
-      const keys = await (await fetch(`${emulators.env.OCTOPUS_URL}/api/users/Users-1/apikeys`, { headers: { "X-Octopus-ApiKey": emulators.env.OCTOPUS_API_KEY } })).json();
-      for (const k of keys.Items) console.log(`  API key ${k.Id} '${k.Purpose}' of ${k.UserId}, expires ${k.Expires}`);
+      showOctopus(emulators.octopus);
 
       step("pulumi preview --expect-no-changes");
       await pulumi(["preview", "--expect-no-changes"]);
@@ -97,8 +104,8 @@ async function main() {
       await pulumi(["destroy", "--yes", "--skip-preview"]);
       await pulumi(["stack", "rm", "demo", "--yes"]);
     }
-    const left = await (await fetch(`${emulators.env.OCTOPUS_URL}/api/Spaces-1/accounts/all`, { headers: { "X-Octopus-ApiKey": emulators.env.OCTOPUS_API_KEY } })).json();
-    console.log(`\nAccounts left on the emulator: ${left.length}`);
+    step("What the Octopus emulator holds after destroy");
+    showOctopus(emulators.octopus);
     console.log(bold("\nDemo finished: up, preview with no changes, refresh and destroy all succeeded."));
     exitCode = 0;
   } catch (error) {

@@ -13,33 +13,42 @@ import { spawn } from "node:child_process";
 import { startOctopusEmulator } from "./octopus";
 import type { OctopusEmulator } from "./octopus";
 
-interface Running {
+/** The running emulators, and the environment variables that point a program at them. */
+export interface RunningEmulators {
   env: Record<string, string>;
+  octopus: OctopusEmulator;
   close(): Promise<void>;
 }
 
-/** Starts every emulator and returns the environment that points at them. */
-export async function startAllEmulators(options: { host?: string } = {}): Promise<Running> {
-  const octopus: OctopusEmulator = await startOctopusEmulator({ host: options.host ?? "127.0.0.1" });
+/**
+ * Starts every emulator and returns the environment that points at them. With `seedApiKeys: false`
+ * the Octopus administrator has no API key (as on a new server): programs log in with the
+ * username and password, and `OCTOPUS_API_KEY` is not set.
+ */
+export async function startAllEmulators(options: { host?: string; seedApiKeys?: boolean } = {}): Promise<RunningEmulators> {
+  const octopus: OctopusEmulator = await startOctopusEmulator({ host: options.host ?? "127.0.0.1", adminApiKey: options.seedApiKeys ?? true });
   const env: Record<string, string> = {
     OCTOPUS_URL: octopus.url,
-    OCTOPUS_API_KEY: octopus.admin.apiKey ?? "",
+    ...(octopus.admin.apiKey ? { OCTOPUS_API_KEY: octopus.admin.apiKey } : {}),
     OCTOPUS_USERNAME: octopus.admin.username,
     OCTOPUS_PASSWORD: octopus.admin.password ?? "",
   };
   return {
     env,
+    octopus,
     close: async () => {
       await octopus.close();
     },
   };
 }
 
-const USAGE = `Usage: pulumi-access-keys-emulators [--json] [--host ADDRESS] [-- COMMAND [ARGS...]]
+const USAGE = `Usage: pulumi-access-keys-emulators [--json] [--host ADDRESS] [--no-api-keys] [-- COMMAND [ARGS...]]
 
 Starts local emulators of the services pulumi-access-keys manages (Octopus Deploy) and prints the
 environment variables that point a program at them. With a command after "--", runs it with those
-variables set and stops the emulators when it exits (with its exit code).`;
+variables set and stops the emulators when it exits (with its exit code).
+
+  --no-api-keys   start Octopus with no API key, as a new server (log in with username and password)`;
 
 async function main(argv: string[]): Promise<number> {
   const dashdash = argv.indexOf("--");
@@ -51,7 +60,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const hostIndex = own.indexOf("--host");
   const host = hostIndex >= 0 ? own[hostIndex + 1] : undefined;
-  const running = await startAllEmulators(host ? { host } : {});
+  const running = await startAllEmulators({ ...(host ? { host } : {}), seedApiKeys: !own.includes("--no-api-keys") });
   let stopping = false;
   const stop = async (code: number) => {
     if (stopping) return;

@@ -24,7 +24,7 @@ import { InputError, InvalidKeyError, ResponseValidationError, isNotFound } from
 import type { OperationContext, ResourceImpl } from "../core/provider";
 import { containsUnknown, diffProps, schemaFailures } from "../core/provider";
 import * as provider from "../internal/octopus-ssh-account";
-import { inspectPrivateKey, normalizePrivateKeyText, toBase64 } from "../ssh/keys";
+import { inspectPrivateKey, keyFileText, normalizePrivateKeyText, toBase64 } from "../ssh/keys";
 import { OctopusClient, resolveOctopusSettings } from "./client";
 import { OctopusConnectionSchema, TENANTED_PARTICIPATION } from "./schemas";
 import type { Account, OctopusConnectionArgs, SensitiveValue, SshAccountBody, TenantedDeploymentParticipation } from "./schemas";
@@ -153,7 +153,7 @@ function remoteFields(p: Partial<SshAccountInputs>) {
 function keyText(value: unknown): string | null {
   if (typeof value !== "string" || value === "") return null;
   try {
-    return normalizePrivateKeyText(value).text;
+    return keyFileText(normalizePrivateKeyText(value).text);
   } catch {
     return value;
   }
@@ -266,7 +266,7 @@ export const sshAccountImpl: ResourceImpl = {
       SpaceId: spaceId,
       AccountType: "SshKeyPair",
       ...remoteFields(inputs),
-      PrivateKeyFile: sensitiveNew(toBase64(key.text)),
+      PrivateKeyFile: sensitiveNew(toBase64(keyFileText(key.text))),
       PrivateKeyPassphrase: inputs.privateKeyPassphrase ? sensitiveNew(inputs.privateKeyPassphrase) : null,
     };
     let account: Account;
@@ -346,7 +346,7 @@ export const sshAccountImpl: ResourceImpl = {
         AccountType: "SshKeyPair",
         ...remoteFields(inputs),
         ...(old.slug ? { Slug: old.slug } : {}),
-        PrivateKeyFile: keyRotated ? sensitiveNew(toBase64(key.text)) : { HasValue: true },
+        PrivateKeyFile: keyRotated ? sensitiveNew(toBase64(keyFileText(key.text))) : { HasValue: true },
         PrivateKeyPassphrase: passphrase,
       };
       try {

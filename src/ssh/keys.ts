@@ -153,6 +153,15 @@ export function toBase64(text: string): string {
   return Buffer.from(text, "utf8").toString("base64");
 }
 
+/**
+ * The key file as it should be stored: `text` with a final newline added when it has none. Secrets
+ * managers and `pulumi config set` (from stdin or a file) drop it, and OpenSSH refuses an OpenSSH-format
+ * key file without it ("invalid format"), so a key that parses here would still fail at deploy time.
+ */
+export function keyFileText(text: string): string {
+  return text.endsWith("\n") ? text : `${text}\n`;
+}
+
 const PRIVATE_KEY_MARKER = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY|PuTTY-User-Key-File-\d+:|---- BEGIN SSH2 ENCRYPTED PRIVATE KEY/;
 const PRIVATE_LABELS = ["RSA PRIVATE KEY", "PRIVATE KEY", "ENCRYPTED PRIVATE KEY", "EC PRIVATE KEY", "OPENSSH PRIVATE KEY", "DSA PRIVATE KEY"];
 

@@ -137,6 +137,14 @@ describe("OctopusSshAccount provider (emulator)", () => {
     });
   }
 
+  it("adds the final newline a key lost in a secrets store (OpenSSH refuses key files without it)", async () => {
+    const created = await provider.create(inputs({ privateKey: ed25519.privateKey.trimEnd() }));
+    assert.equal(decoded(created.id), ed25519.privateKey);
+    const d = await provider.diff(created.id, created.outs!, { ...created.outs, privateKey: ed25519.privateKey });
+    assert.equal(d.changes, false, "with or without the final newline it is the same key");
+    await provider.delete(created.id, created.outs!);
+  });
+
   it("the same key written another way (base64 instead of PEM) is not a change", async () => {
     const created = await provider.create(inputs({ privateKey: rsaPkcs1 }));
     const d = await provider.diff(created.id, created.outs!, { ...created.outs, privateKey: Buffer.from(rsaPkcs1).toString("base64") });

@@ -12,6 +12,8 @@ export default tseslint.config(
       "@typescript-eslint/no-explicit-any": "off",
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       "eqeqeq": ["error", "always", { null: "ignore" }],
+      // `import x = require()` is how TypeScript imports an `export =` module (the provider objects).
+      "@typescript-eslint/no-require-imports": ["error", { allowAsImport: true }],
       "no-console": ["error", { allow: ["error", "warn"] }],
     },
   },

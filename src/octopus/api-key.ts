@@ -22,7 +22,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import type { OperationContext, ResourceImpl } from "../core/provider";
 import { containsUnknown, diffProps, schemaFailures } from "../core/provider";
-import * as provider from "../internal/octopus-api-key";
+import provider = require("../internal/octopus-api-key");
 import { OctopusClient, isAmbiguous, resolveOctopusSettings } from "./client";
 import type { OctopusConnection } from "./ssh-account";
 import { OctopusConnectionSchema } from "./schemas";

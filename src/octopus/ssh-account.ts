@@ -23,7 +23,7 @@ import { z } from "zod";
 import { InputError, InvalidKeyError, ResponseValidationError, isNotFound } from "../core/errors";
 import type { OperationContext, ResourceImpl } from "../core/provider";
 import { containsUnknown, diffProps, schemaFailures } from "../core/provider";
-import * as provider from "../internal/octopus-ssh-account";
+import provider = require("../internal/octopus-ssh-account");
 import { inspectPrivateKey, keyFileText, normalizePrivateKeyText, toBase64 } from "../ssh/keys";
 import { OctopusClient, resolveOctopusSettings } from "./client";
 import { OctopusConnectionSchema, TENANTED_PARTICIPATION } from "./schemas";

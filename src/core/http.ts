@@ -27,6 +27,11 @@ export interface RetryPolicy {
   maxDelayMs: number;
   /** The longest Retry-After / X-RateLimit-Reset we wait for; a longer one fails at once. @default 60000 */
   maxRetryAfterMs: number;
+  /**
+   * Retries after a 429, counted apart from `retries`: a rate limit is the server saying "later", not
+   * a failure, and a large `pulumi up` can meet it many times. @default 20
+   */
+  rateLimitRetries: number;
 }
 
 export interface Timeouts {
@@ -56,6 +61,11 @@ export interface HttpClientOptions {
   /** Injected in tests to observe backoff without waiting. */
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
+  /**
+   * Requests sharing this key (one per service and credential) share a gate: after a 429, every one
+   * of them waits until the server's reset time instead of each finding the limit on its own.
+   */
+  throttleKey?: string;
 }
 
 export interface RequestOptions<T> {
@@ -94,7 +104,7 @@ const IDEMPOTENT_METHODS = new Set<HttpMethod>(["GET", "HEAD", "PUT", "DELETE"])
 /** Network failures that happen before a single byte of the request reaches the server. */
 const NOT_SENT_CODES = new Set(["ECONNREFUSED", "UND_ERR_CONNECT_TIMEOUT", "EAI_AGAIN", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH"]);
 
-export const DEFAULT_RETRY: RetryPolicy = { retries: 4, baseDelayMs: 300, maxDelayMs: 10_000, maxRetryAfterMs: 60_000 };
+export const DEFAULT_RETRY: RetryPolicy = { retries: 4, baseDelayMs: 300, maxDelayMs: 10_000, maxRetryAfterMs: 60_000, rateLimitRetries: 20 };
 export const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 10_000, requestMs: 60_000 };
 
 /**
@@ -154,6 +164,9 @@ export function retryAfterMs(headers: Record<string, string | string[] | undefin
 
 // One keep-alive pool per origin, per process. Created on first use inside the provider host.
 const pools = new Map<string, Pool>();
+
+// Per throttle key: the time before which no request should be sent (after a 429).
+const gates = new Map<string, number>();
 
 function poolFor(origin: string, timeouts: Timeouts): Pool {
   const key = `${origin}|${timeouts.connectMs}|${timeouts.requestMs}`;
@@ -255,7 +268,10 @@ export class HttpClient {
     const idempotent = req.idempotent === true;
     const pool = poolFor(this.baseUrl.origin, this.timeouts);
 
+    let rateLimited = 0;
     for (let attempt = 0; ; attempt++) {
+      const gate = this.options.throttleKey ? gates.get(this.options.throttleKey) : undefined;
+      if (gate !== undefined && gate > Date.now()) await sleep(gate - Date.now() + Math.ceil(random() * 50));
       const started = Date.now();
       let outcome: AttemptOutcome;
       let failure: Error;
@@ -288,12 +304,21 @@ export class HttpClient {
         failure = classified.error;
         outcome = classified.outcome;
       }
-      const canRetry = attempt < this.policy.retries && shouldRetry(req.method, idempotent, outcome);
+      const isRateLimit = outcome.kind === "status" && outcome.status === 429;
+      if (isRateLimit) rateLimited++;
+      const budgetLeft = isRateLimit ? rateLimited <= this.policy.rateLimitRetries : attempt - rateLimited < this.policy.retries;
+      const canRetry = budgetLeft && shouldRetry(req.method, idempotent, outcome);
       if (!canRetry || (waitMs !== undefined && waitMs > this.policy.maxRetryAfterMs)) {
         if (attempt > 0) failure.message += ` (after ${attempt + 1} attempts)`;
         throw failure;
       }
-      await sleep(backoffDelay(attempt, this.policy, waitMs, random));
+      const delay = backoffDelay(isRateLimit ? 0 : attempt - rateLimited, this.policy, waitMs, random);
+      if (isRateLimit && this.options.throttleKey) {
+        const until = Date.now() + (waitMs ?? delay);
+        gates.set(this.options.throttleKey, Math.max(gates.get(this.options.throttleKey) ?? 0, until));
+        continue;
+      }
+      await sleep(delay);
     }
   }
 

@@ -176,6 +176,29 @@ describe("core/http", () => {
       assert.equal(seen.length, 3);
     });
 
+    it("rate limits have their own retry budget", async () => {
+      let n = 0;
+      handler = (_req, res) => (n++ < 3 ? json(res, 429, { message: "slow down" }, { "x-ratelimit-reset": "0.01" }) : json(res, 200, { ok: true }));
+      const res = await client({ retry: { retries: 1, rateLimitRetries: 5 } }).request({ method: "POST", path: "/x", body: {} });
+      assert.equal(res.attempts, 4);
+      n = 0;
+      await assert.rejects(client({ retry: { retries: 5, rateLimitRetries: 1 } }).request({ method: "GET", path: "/x" }), /-> 429 slow down \(after 2 attempts\)/);
+    });
+
+    it("clients sharing a throttle key wait out one 429 together", async () => {
+      let n = 0;
+      handler = (_req, res) => (n++ === 0 ? json(res, 429, { message: "slow down" }, { "x-ratelimit-reset": "0.3" }) : json(res, 200, { ok: true }));
+      const key = `test-${Math.random()}`;
+      await client({ throttleKey: key }).request({ method: "GET", path: "/a" });
+      await client({ throttleKey: key }).request({ method: "GET", path: "/b" });
+      await client({ throttleKey: `${key}-other` }).request({ method: "GET", path: "/c" });
+      // The first client waited for the reset; the second, sharing the key, waited too (before sending);
+      // the third, with another key, did not wait at all.
+      assert.equal(sleeps.length, 2, JSON.stringify(sleeps));
+      assert.ok(sleeps.every((ms) => ms >= 250 && ms <= 400), JSON.stringify(sleeps));
+      assert.equal(seen.length, 4);
+    });
+
     it("does not wait for a Retry-After longer than the cap", async () => {
       handler = (_req, res) => json(res, 429, { message: "later" }, { "retry-after": "3600" });
       await assert.rejects(client().request({ method: "GET", path: "/x" }), (e: unknown) => HttpError.isInstance(e) && e.retryAfterSeconds === 3600);

@@ -6,6 +6,8 @@ export type { OctopusSshAccountArgs, OctopusConnection } from "./octopus/ssh-acc
 export { OctopusApiKey } from "./octopus/api-key";
 export type { OctopusApiKeyArgs } from "./octopus/api-key";
 export type { TenantedDeploymentParticipation } from "./octopus/schemas";
+export { TfcSshKey } from "./tfc/ssh-key";
+export type { TfcConnection, TfcSshKeyArgs } from "./tfc/ssh-key";
 export {
   AccessKeysError,
   ConfigurationError,

@@ -415,3 +415,14 @@ function networkDetail(code: string, message: string): string {
       return `${code}: ${message}`;
   }
 }
+
+/**
+ * A failure after which the server may or may not have done the work: a timeout, a connection lost
+ * after sending, or a 5xx. A create that fails this way must look before it tries again.
+ */
+export function isAmbiguous(error: unknown): boolean {
+  if (TimeoutError.isInstance(error)) return true;
+  if (NetworkError.isInstance(error)) return error.ambiguous;
+  if (HttpError.isInstance(error)) return [500, 502, 503, 504].includes(error.status);
+  return false;
+}

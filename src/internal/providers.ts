@@ -9,10 +9,12 @@ import { runOperation } from "../core/provider";
 import type { Operation, ProviderHostState, ResourceImpl } from "../core/provider";
 import { apiKeyImpl } from "../octopus/api-key";
 import { sshAccountImpl } from "../octopus/ssh-account";
+import { tfcSshKeyImpl } from "../tfc/ssh-key";
 
 const IMPLEMENTATIONS: Readonly<Record<string, ResourceImpl>> = {
   "octopus:SshAccount": sshAccountImpl,
   "octopus:ApiKey": apiKeyImpl,
+  "tfc:SshKey": tfcSshKeyImpl,
 };
 
 /**

@@ -6,8 +6,8 @@ import { createHash } from "node:crypto";
 import type { z } from "zod";
 import { describeSources, missingSetting, parseBaseUrl, resolveSetting } from "../core/connection";
 import type { SettingSpec, SettingsContext } from "../core/connection";
-import { AccessKeysError, ConfigurationError, HttpError, InputError, NetworkError, TimeoutError } from "../core/errors";
-import { HttpClient } from "../core/http";
+import { AccessKeysError, ConfigurationError, HttpError, InputError } from "../core/errors";
+import { HttpClient, isAmbiguous } from "../core/http";
 import type { HttpClientOptions, RequestOptions } from "../core/http";
 import {
   AccountSchema,
@@ -395,12 +395,4 @@ export class OctopusClient {
     });
     return res.status !== 404;
   }
-}
-
-/** A failure after which the server may or may not have done the work. */
-export function isAmbiguous(error: unknown): boolean {
-  if (TimeoutError.isInstance(error)) return true;
-  if (NetworkError.isInstance(error)) return (error as NetworkError).ambiguous;
-  if (HttpError.isInstance(error)) return [500, 502, 503, 504].includes(error.status);
-  return false;
 }

@@ -1,0 +1,272 @@
+// TfcSshKey: an SSH private key in an HCP Terraform / Terraform Enterprise organization, used by
+// runs to clone private Git modules.
+//
+// | operation | HTTP                                              | notes                           |
+// |-----------|---------------------------------------------------|---------------------------------|
+// | create    | POST /api/v2/organizations/{org}/ssh-keys         |                                 |
+// | read      | GET /api/v2/ssh-keys/{id}                         | 404: gone; a rename is drift    |
+// | update    | PATCH /api/v2/ssh-keys/{id}                       | name only; none for connection  |
+// | delete    | DELETE /api/v2/ssh-keys/{id}                      | 404: already gone               |
+//
+// | argument       | on change         |
+// |----------------|-------------------|
+// | name           | update in place   |
+// | privateKey     | replace           |
+// | organization   | replace           |
+// | connection     | update (no request) |
+//
+// The API cannot change a key's value (it never could: a key id always denotes the same key
+// material), so a new private key makes a new key object; the Terraform provider's in-place `key`
+// update that silently does nothing is the bug this avoids.
+
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { InputError, InvalidKeyError, ResponseValidationError } from "../core/errors";
+import type { OperationContext, ResourceImpl } from "../core/provider";
+import { containsUnknown, diffProps, schemaFailures } from "../core/provider";
+import provider = require("../internal/tfc-ssh-key");
+import { inspectPrivateKey, keyFileText, normalizePrivateKeyText } from "../ssh/keys";
+import { TfcClient, explainNotFound, requireOrganization, resolveTfcSettings } from "./client";
+import { TfcConnectionSchema } from "./schemas";
+import type { SshKeyData, TfcConnectionArgs } from "./schemas";
+
+/** Connection settings for TfcSshKey. Every field falls back to stack config, then the environment. */
+export interface TfcConnection {
+  /** Host name, e.g. `tfe.example.com`. Falls back to `tfe:hostname`, then `TFE_HOSTNAME`. @default "app.terraform.io" */
+  hostname?: pulumi.Input<string>;
+  /** A full URL instead of a host name, for Terraform Enterprise behind a path (or an emulator). Falls back to `TFE_ADDRESS`. */
+  address?: pulumi.Input<string>;
+  /** A user or team API token (secret); organization tokens cannot manage SSH keys. Falls back to `tfe:token`, then `TFE_TOKEN`. */
+  token?: pulumi.Input<string>;
+  /** Default organization. Falls back to `tfe:organization`, then `TFE_ORGANIZATION`. */
+  organization?: pulumi.Input<string>;
+}
+
+/** Arguments of {@link TfcSshKey}. */
+export interface TfcSshKeyArgs {
+  /** The organization. Default: the connection's organization. Changing it replaces the key. */
+  organization?: pulumi.Input<string>;
+  /** The key's name in HCP Terraform. Updates in place. */
+  name: pulumi.Input<string>;
+  /**
+   * The private key (secret): PEM or OpenSSH text, or base64 of it; not encrypted (runs cannot type a
+   * passphrase). Checked before anything is sent. Changing it replaces the key (the API cannot change
+   * a key's value); workspaces that use the key must then be pointed at the new id.
+   */
+  privateKey: pulumi.Input<string>;
+  /** Overrides the ambient connection. Stored as a secret. */
+  connection?: pulumi.Input<TfcConnection>;
+}
+
+/** Resolved inputs. */
+export interface TfcSshKeyInputs {
+  organization?: string;
+  name: string;
+  privateKey: string;
+  connection?: TfcConnectionArgs;
+}
+
+/** Outputs. */
+export interface TfcSshKeyOutputs extends TfcSshKeyInputs {
+  sshKeyId: string;
+  organization: string;
+  publicKey: string;
+  fingerprint: string;
+  keyType: string;
+}
+
+const InputsSchema = z.object({
+  organization: z.string().regex(/^[^/\s]+$/, { message: "organization must be an organization name, without '/' or spaces" }).optional(),
+  name: z
+    .string({ error: "name must be a string" })
+    .refine((s) => s.trim().length > 0, { message: "name must not be empty" })
+    .refine((s) => s === s.trim(), { message: "name has leading or trailing spaces: remove them" }),
+  privateKey: z.string({ error: "privateKey is required: give the private key as PEM or OpenSSH text, or base64 of it" }),
+  connection: TfcConnectionSchema.optional(),
+});
+
+function keyText(value: unknown): string | null {
+  if (typeof value !== "string" || value === "") return null;
+  try {
+    return keyFileText(normalizePrivateKeyText(value).text);
+  } catch {
+    return value;
+  }
+}
+
+/** Parses the key; HCP Terraform needs an unencrypted one. */
+function inspect(privateKey: string) {
+  try {
+    const info = inspectPrivateKey(privateKey);
+    return info;
+  } catch (error) {
+    if (InvalidKeyError.isInstance(error)) {
+      const reason =
+        error.problem === "encrypted-no-passphrase"
+          ? "the private key is encrypted, and HCP Terraform runs cannot type a passphrase: give an unencrypted key (remove the passphrase with `ssh-keygen -p -N '' -f <key file>`)"
+          : error.message;
+      throw new InputError("privateKey", reason, [privateKey]);
+    }
+    throw error;
+  }
+}
+
+function organizationFor(inputs: TfcSshKeyInputs, ctx: OperationContext): { client: TfcClient; organization: string } {
+  const settings = resolveTfcSettings(ctx.resource, inputs.connection, ctx);
+  return { client: new TfcClient(settings), organization: requireOrganization(ctx.resource, inputs.organization, settings) };
+}
+
+function inputsOf(props: Record<string, any>): TfcSshKeyInputs {
+  const out: Record<string, unknown> = {};
+  for (const key of ["organization", "name", "privateKey", "connection"]) if (props[key] !== undefined && props[key] !== null) out[key] = props[key];
+  return out as unknown as TfcSshKeyInputs;
+}
+
+function outputsFrom(inputs: TfcSshKeyInputs, key: SshKeyData, organization: string, info: { publicKey: string; fingerprint: string; keyType: string }): TfcSshKeyOutputs {
+  return { ...inputs, sshKeyId: key.id, name: key.attributes.name, organization, publicKey: info.publicKey, fingerprint: info.fingerprint, keyType: info.keyType };
+}
+
+/** The provider implementation, run in the Pulumi provider host. */
+export const tfcSshKeyImpl: ResourceImpl = {
+  resource: "TfcSshKey",
+
+  secretsOf(props) {
+    return [props.privateKey, keyText(props.privateKey) ?? undefined, props.connection?.token];
+  },
+
+  async check(_olds, news) {
+    const failures = schemaFailures(InputsSchema, news);
+    if (!failures.some((f) => f.property === "privateKey") && !containsUnknown(news.privateKey)) {
+      try {
+        inspect(news.privateKey);
+      } catch (error) {
+        if (!InputError.isInstance(error)) throw error;
+        failures.push({ property: error.property, reason: error.reason });
+      }
+    }
+    return failures.length ? { inputs: news, failures } : { inputs: news };
+  },
+
+  async diff(_id, olds, news, ctx) {
+    // The organization the new inputs mean, wherever it comes from (argument, connection, config, env).
+    let organization: string | undefined = news.organization;
+    if (!organization && !containsUnknown(news.connection)) {
+      try {
+        organization = resolveTfcSettings(ctx.resource, news.connection, ctx).organization;
+      } catch {
+        organization = undefined;
+      }
+    }
+    return diffProps(olds, { ...news, organization: organization ?? olds.organization }, [
+      { name: "name" },
+      { name: "privateKey", replaces: true, equal: (a, b) => keyText(a) === keyText(b) },
+      { name: "organization", replaces: true },
+      { name: "connection" },
+    ]);
+  },
+
+  async create(raw, ctx) {
+    const inputs = inputsOf(raw);
+    const info = inspect(inputs.privateKey);
+    const { client, organization } = organizationFor(inputs, ctx);
+    let key: SshKeyData;
+    try {
+      key = await client.createSshKey(organization, inputs.name, keyFileText(info.text));
+    } catch (error) {
+      if (ResponseValidationError.isInstance(error)) {
+        const same = (await client.listSshKeys(organization).catch(() => [])).filter((k) => k.attributes.name === inputs.name);
+        if (same.length) error.id = same[same.length - 1]!.id;
+      }
+      explainNotFound(error, organization);
+      throw error;
+    }
+    return { id: key.id, outs: outputsFrom(inputs, key, organization, info) };
+  },
+
+  async read(id, props, ctx) {
+    const old = props as TfcSshKeyOutputs;
+    const client = new TfcClient(resolveTfcSettings(ctx.resource, old.connection, ctx));
+    const key = await client.getSshKey(id);
+    if (!key) return {};
+    const inputs = inputsOf(old);
+    if (key.attributes.name !== old.name) inputs.name = key.attributes.name;
+    return { id, props: { ...old, name: key.attributes.name, sshKeyId: key.id }, inputs };
+  },
+
+  async update(id, olds, news, ctx) {
+    const old = olds as TfcSshKeyOutputs;
+    const inputs = inputsOf(news);
+    const info = inspect(inputs.privateKey);
+    let key: SshKeyData = { id, attributes: { name: old.name } };
+    if (inputs.name !== old.name) {
+      const client = new TfcClient(resolveTfcSettings(ctx.resource, inputs.connection, ctx));
+      try {
+        key = await client.renameSshKey(id, inputs.name);
+      } catch (error) {
+        explainNotFound(error, old.organization);
+        throw error;
+      }
+    }
+    return { outs: outputsFrom(inputs, key, old.organization, info) };
+  },
+
+  async delete(id, props, ctx) {
+    const old = props as TfcSshKeyOutputs;
+    const client = new TfcClient(resolveTfcSettings(ctx.resource, old.connection, ctx));
+    await client.deleteSshKey(id);
+  },
+};
+
+/**
+ * An SSH key in an HCP Terraform / Terraform Enterprise organization, for runs that clone private
+ * Git modules.
+ *
+ * @example
+ * ```ts
+ * const key = new TfcSshKey("modules", {
+ *   organization: "acme",
+ *   name: "private-modules",
+ *   privateKey: config.requireSecret("modulesKey"),
+ * });
+ * export const sshKeyId = key.sshKeyId; // assign it to workspaces
+ * ```
+ */
+export class TfcSshKey extends pulumi.dynamic.Resource {
+  /** The key's id, `sshkey-...` (also the resource id). */
+  declare readonly sshKeyId: pulumi.Output<string>;
+  declare readonly name: pulumi.Output<string>;
+  /** The organization the key is in (resolved). */
+  declare readonly organization: pulumi.Output<string>;
+  /** Secret. */
+  declare readonly privateKey: pulumi.Output<string>;
+  /** The public half, as an OpenSSH line: add it as a deploy key where the modules live. */
+  declare readonly publicKey: pulumi.Output<string>;
+  /** `SHA256:...`. */
+  declare readonly fingerprint: pulumi.Output<string>;
+  declare readonly keyType: pulumi.Output<string>;
+  /** Secret. */
+  declare readonly connection: pulumi.Output<TfcConnectionArgs | undefined>;
+
+  constructor(name: string, args: TfcSshKeyArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      provider,
+      name,
+      {
+        organization: args.organization,
+        name: args.name,
+        privateKey: pulumi.secret(args.privateKey),
+        connection: args.connection === undefined ? undefined : pulumi.secret(args.connection),
+        sshKeyId: undefined,
+        publicKey: undefined,
+        fingerprint: undefined,
+        keyType: undefined,
+      },
+      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["privateKey", "connection"] }),
+      "tfc",
+      "SshKey",
+    );
+  }
+}
+
+/** @internal Exposed for tests: the object Pulumi serializes. */
+export const tfcSshKeyProvider: pulumi.dynamic.ResourceProvider = provider;

@@ -1,0 +1,217 @@
+// Layer 2: the TfcSshKey provider against the HCP Terraform emulator, every CRUD path, bad inputs,
+// the organization-token trap and the rate limit.
+
+import { strict as assert } from "node:assert";
+import { generateKeyPairSync } from "node:crypto";
+import { ConfigurationError } from "../../src/core/errors";
+import { UNKNOWN } from "../../src/core/provider";
+import { startTfcEmulator } from "../../src/emulators/tfc";
+import type { TfcEmulator } from "../../src/emulators/tfc";
+import { generateKeyPair } from "../../src/ssh/keys";
+import { tfcSshKeyProvider } from "../../src/tfc/ssh-key";
+import { assertNoSecrets, errorText, failure, withEnv } from "../support/octopus";
+import type { Provider } from "../support/octopus";
+
+const provider = tfcSshKeyProvider as Provider;
+const NO_TFE_ENV = { TFE_TOKEN: undefined, TFE_HOSTNAME: undefined, TFE_ADDRESS: undefined, TFE_ORGANIZATION: undefined };
+
+describe("TfcSshKey provider (emulator)", () => {
+  let tfc: TfcEmulator;
+  const key = generateKeyPair({ algorithm: "ed25519" });
+  const other = generateKeyPair({ algorithm: "ed25519" });
+  const rsaPem = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" }).toString();
+  const errors: Error[] = [];
+  const failing = async (fn: () => Promise<unknown>) => {
+    const e = await failure(fn);
+    errors.push(e);
+    return e;
+  };
+  const conn = (token = tfc.tokens.user) => ({ address: tfc.url, token });
+  let n = 0;
+  const inputs = (over: Record<string, unknown> = {}) => ({ organization: tfc.organization, name: `modules-${++n}`, privateKey: key.privateKey, connection: conn(), ...over });
+
+  before(async () => {
+    tfc = await startTfcEmulator();
+  });
+  after(async () => {
+    await tfc.close();
+    for (const e of errors) assertNoSecrets(errorText(e), [key.privateKey, other.privateKey, rsaPem, tfc.tokens.user, tfc.tokens.team, tfc.tokens.organization]);
+  });
+  beforeEach(() => {
+    tfc.requests.clear();
+    tfc.faults.clear();
+  });
+
+  it("create, read, rename, delete: one request each; the key text is uploaded once, as given", async () => {
+    const args = inputs();
+    assert.deepEqual((await provider.check({}, args)).failures ?? [], []);
+    assert.equal(tfc.requests.length, 0);
+    const created = await provider.create(args);
+    assert.match(created.id, /^sshkey-/);
+    assert.deepEqual(tfc.requests.map((r) => `${r.method} ${r.path}`), [`POST /api/v2/organizations/${tfc.organization}/ssh-keys`]);
+    assert.equal(tfc.requests[0]!.headers["content-type"], "application/vnd.api+json");
+    assert.equal(tfc.state.sshKeys.get(created.id)!.value, key.privateKey);
+    const outs = created.outs!;
+    assert.equal(outs.sshKeyId, created.id);
+    assert.equal(outs.organization, tfc.organization);
+    assert.equal(outs.fingerprint, key.fingerprint);
+    assert.equal(outs.publicKey, key.publicKey);
+
+    tfc.requests.clear();
+    const read = await provider.read!(created.id, outs);
+    assert.equal(read.id, created.id);
+    assert.deepEqual(read.props, outs);
+    assert.equal(tfc.requests.length, 1);
+
+    tfc.requests.clear();
+    const renamed = { ...args, name: `${args.name}-renamed` };
+    const d = await provider.diff(created.id, outs, renamed);
+    assert.equal(d.changes, true);
+    assert.equal(d.replaces, undefined);
+    const updated = await provider.update(created.id, outs, renamed);
+    assert.deepEqual(tfc.requests.map((r) => r.method), ["PATCH"]);
+    assert.deepEqual((tfc.requests[0]!.body as any).data.attributes, { name: renamed.name }, "only the name is sent");
+    assert.equal(tfc.state.sshKeys.get(created.id)!.name, renamed.name);
+    assert.equal(updated.outs!.sshKeyId, created.id);
+
+    tfc.requests.clear();
+    await provider.update(created.id, updated.outs!, { ...renamed, connection: conn(tfc.tokens.team) });
+    assert.equal(tfc.requests.length, 0, "a connection change sends nothing");
+
+    await provider.delete(created.id, updated.outs!);
+    assert.equal(tfc.state.sshKeys.has(created.id), false);
+    await provider.delete(created.id, updated.outs!); // already gone
+    assert.equal((await provider.read!(created.id, updated.outs!)).id, undefined);
+  });
+
+  it("diff: a new private key or organization replaces; a rename, the same key written differently, or a new connection does not", async () => {
+    const base = { ...inputs(), sshKeyId: "sshkey-x", organization: tfc.organization, __provider: "p" };
+    const table: { name: string; change: Record<string, unknown>; changes: boolean; replaces?: string[] }[] = [
+      { name: "nothing", change: {}, changes: false },
+      { name: "name", change: { name: "other" }, changes: true },
+      { name: "key", change: { privateKey: other.privateKey }, changes: true, replaces: ["privateKey"] },
+      { name: "same key as base64", change: { privateKey: Buffer.from(key.privateKey).toString("base64") }, changes: false },
+      { name: "same key without its final newline", change: { privateKey: key.privateKey.trimEnd() }, changes: false },
+      { name: "organization", change: { organization: "elsewhere" }, changes: true, replaces: ["organization"] },
+      { name: "organization moved to the connection", change: { organization: undefined, connection: { ...conn(), organization: tfc.organization } }, changes: true },
+      { name: "key not known yet", change: { privateKey: UNKNOWN }, changes: true, replaces: ["privateKey"] },
+    ];
+    for (const row of table) {
+      const d = await provider.diff("sshkey-x", base, { ...base, ...row.change });
+      assert.equal(d.changes, row.changes, row.name);
+      assert.deepEqual(d.replaces, row.replaces, row.name);
+    }
+  });
+
+  it("takes the organization from the connection, stack config or the environment", async () => {
+    await withEnv({ ...NO_TFE_ENV, TFE_ADDRESS: tfc.url, TFE_TOKEN: tfc.tokens.user, TFE_ORGANIZATION: tfc.organization }, async () => {
+      const created = await provider.create({ name: "from-env", privateKey: key.privateKey });
+      assert.equal(created.outs!.organization, tfc.organization);
+      const d = await provider.diff(created.id, created.outs!, { name: "from-env", privateKey: key.privateKey });
+      assert.equal(d.changes, false, "the organization resolved the same way is not a change");
+      await provider.delete(created.id, created.outs!);
+    });
+    const p = { ...provider } as Provider;
+    await withEnv({ ...NO_TFE_ENV, TFE_ADDRESS: tfc.url }, async () => {
+      await p.configure!({ config: { get: (k: string) => ({ "tfe:token": tfc.tokens.team, "tfe:organization": tfc.organization })[k] } } as never);
+      const created = await p.create({ name: "from-config", privateKey: key.privateKey });
+      assert.equal(created.outs!.organization, tfc.organization);
+      await p.delete(created.id, created.outs!);
+    });
+  });
+
+  it("renames done outside Pulumi show as drift; deletions drop the resource", async () => {
+    const args = inputs();
+    const created = await provider.create(args);
+    tfc.state.sshKeys.get(created.id)!.name = "renamed in the UI";
+    const read = await provider.read!(created.id, created.outs!);
+    assert.equal(read.props!.name, "renamed in the UI");
+    assert.equal(read.inputs!.name, "renamed in the UI");
+    assert.equal(read.inputs!.privateKey, args.privateKey);
+    assert.equal((await provider.diff(created.id, read.props!, args)).changes, true);
+    tfc.state.sshKeys.delete(created.id);
+    assert.equal((await provider.read!(created.id, read.props!)).id, undefined);
+  });
+
+  describe("bad input", () => {
+    const encrypted = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem", cipher: "aes-256-cbc", passphrase: "pw pw pw" }).toString();
+    const table: { name: string; change: Record<string, unknown>; property: string; reason: RegExp }[] = [
+      { name: "an empty name", change: { name: "" }, property: "name", reason: /must not be empty/ },
+      { name: "a public key as the private key", change: { privateKey: key.publicKey }, property: "privateKey", reason: /public/i },
+      { name: "a malformed key", change: { privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n" }, property: "privateKey", reason: /./ },
+      { name: "an encrypted key", change: { privateKey: encrypted }, property: "privateKey", reason: /cannot type a passphrase/ },
+      { name: "an organization with a slash", change: { organization: "a/b" }, property: "organization", reason: /without '\/'/ },
+      { name: "an unknown connection field", change: { connection: { token: "x", apiKey: "y" } }, property: "connection", reason: /./ },
+    ];
+    for (const row of table) {
+      it(`check: ${row.name}`, async () => {
+        const result = await provider.check({}, inputs(row.change));
+        const hit = (result.failures ?? []).find((f) => f.property === row.property);
+        assert.ok(hit, JSON.stringify(result.failures));
+        assert.match(hit.reason, row.reason);
+        assertNoSecrets(JSON.stringify(result.failures), [key.privateKey, encrypted]);
+        assert.equal(tfc.requests.length, 0);
+      });
+    }
+
+    const count = () => tfc.state.sshKeys.size;
+
+    it("an organization token: a message that says SSH keys need a user or team token", async () => {
+      const before = count();
+      const e = await failing(() => provider.create(inputs({ connection: conn(tfc.tokens.organization) })));
+      assert.match(e.message, /^TfcSshKey create failed: POST \/api\/v2\/organizations\/[^/]+\/ssh-keys -> 404 not found .*organization tokens: SSH keys need a user or team token/);
+      assert.equal(count(), before);
+    });
+
+    it("an unknown organization", async () => {
+      const e = await failing(() => provider.create(inputs({ organization: "no-such-org" })));
+      assert.match(e.message, /-> 404 .*organization 'no-such-org' does not exist/);
+    });
+
+    it("a wrong token", async () => {
+      const e = await failing(() => provider.create(inputs({ connection: conn("wrongtoken.atlasv1.nope") })));
+      assert.match(e.message, /^TfcSshKey create failed: POST .* -> 401 unauthorized/);
+      assert.ok(!e.message.includes("wrongtoken.atlasv1"));
+    });
+
+    it("no token anywhere", async () => {
+      const e = await withEnv(NO_TFE_ENV, () => failing(() => provider.create(inputs({ connection: { address: tfc.url } }))));
+      assert.ok(ConfigurationError.isInstance(e));
+      assert.match(e.message, /no HCP Terraform API token is set\. Set it with the resource argument `connection\.token`, stack config \(`pulumi config set --secret tfe:token <value>`\), or the environment variable TFE_TOKEN\./);
+    });
+
+    it("no organization anywhere", async () => {
+      const e = await withEnv(NO_TFE_ENV, () => failing(() => provider.create(inputs({ organization: undefined }))));
+      assert.match(e.message, /no HCP Terraform organization is set\. Set it with the resource argument `organization`, the resource argument `connection\.organization`, stack config .*tfe:organization.*TFE_ORGANIZATION/);
+    });
+
+    it("a hostname given as a URL", async () => {
+      const e = await withEnv(NO_TFE_ENV, () => failing(() => provider.create(inputs({ connection: { hostname: "https://tfe.example.com/x", token: "t" } }))));
+      assert.match(e.message, /must be a host name like tfe\.example\.com; give a full URL as connection\.address or TFE_ADDRESS instead/);
+    });
+  });
+
+  it("a create whose answer is lost is not duplicated", async () => {
+    const args = inputs();
+    tfc.faults.script({ method: "POST", fault: { kind: "drop-after" } });
+    const created = await withEnv({ PULUMI_ACCESS_KEYS_RETRY_BASE_MS: "5" }, () => provider.create(args));
+    const same = [...tfc.state.sshKeys.values()].filter((k) => k.name === args.name);
+    assert.equal(same.length, 1);
+    assert.equal(same[0]!.id, created.id);
+  });
+
+  it("rides out the rate limit: 60 creates at once, no 429 surfaces, every key made once", async function () {
+    this.timeout(60_000);
+    const before = tfc.state.rateLimited.length;
+    const names = Array.from({ length: 60 }, (_, i) => `burst-${i}`);
+    const started = Date.now();
+    const results = await Promise.all(names.map((name) => provider.create(inputs({ name }))));
+    const seconds = (Date.now() - started) / 1000;
+    assert.equal(results.length, 60);
+    for (const name of names) assert.equal([...tfc.state.sshKeys.values()].filter((k) => k.name === name).length, 1, name);
+    const limited = tfc.state.rateLimited.length - before;
+    console.log(`      60 creates in ${seconds.toFixed(2)} s (floor 60/30 = 2 s), ${limited} answered 429 and retried`);
+    assert.ok(limited > 0, "the burst did meet the limit");
+    await Promise.all(results.map((r) => provider.delete(r.id, r.outs!)));
+  });
+});

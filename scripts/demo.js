@@ -38,6 +38,12 @@ function showOctopus(octopus) {
   for (const k of keys) console.log(`  API key ${k.Id} '${k.Purpose}' of ${k.UserId}, expires ${k.Expires}`);
 }
 
+function showTfc(tfc) {
+  const keys = [...tfc.state.sshKeys.values()];
+  console.log(`  ${keys.length} HCP Terraform SSH key(s)`);
+  for (const k of keys) console.log(`  SSH key ${k.id} '${k.name}' in ${k.organization} (${k.value.split("\n")[0]} ...)`);
+}
+
 async function main() {
   step("Making sure the Pulumi CLI is available");
   const binDir = execFileSync("bash", [path.join(root, "scripts", "ensure-pulumi-cli")], { cwd: root, stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" }).trim();
@@ -59,6 +65,7 @@ async function main() {
   let exitCode = 1;
   try {
     console.log(`Octopus Deploy emulator: ${emulators.env.OCTOPUS_URL} (user '${emulators.env.OCTOPUS_USERNAME}' with a password, no API key yet)`);
+    console.log(`HCP Terraform emulator:  ${emulators.env.TFE_ADDRESS} (organization '${emulators.env.TFE_ORGANIZATION}', a user token)`);
     const env = {
       ...process.env,
       PATH: `${binDir}${path.delimiter}${process.env.PATH}`,
@@ -74,6 +81,9 @@ async function main() {
       OCTOPUS_PASSWORD: emulators.env.OCTOPUS_PASSWORD,
       OCTOPUS_API_KEY: "",
       OCTOPUS_APIKEY: "",
+      TFE_ADDRESS: emulators.env.TFE_ADDRESS,
+      TFE_TOKEN: emulators.env.TFE_TOKEN,
+      TFE_ORGANIZATION: emulators.env.TFE_ORGANIZATION,
     };
     fs.mkdirSync(path.join(work, "state"), { recursive: true });
     const pulumi = (args, options = {}) => must("pulumi", [...args, "--non-interactive"], { cwd: root, env, ...options });
@@ -91,8 +101,9 @@ async function main() {
       step("Stack outputs (secrets stay hidden)");
       await pulumi(["stack", "output"]);
 
-      step("What the Octopus emulator now holds");
+      step("What the emulators now hold");
       showOctopus(emulators.octopus);
+      showTfc(emulators.tfc);
 
       step("pulumi preview --expect-no-changes");
       await pulumi(["preview", "--expect-no-changes"]);
@@ -104,8 +115,9 @@ async function main() {
       await pulumi(["destroy", "--yes", "--skip-preview"]);
       await pulumi(["stack", "rm", "demo", "--yes"]);
     }
-    step("What the Octopus emulator holds after destroy");
+    step("What the emulators hold after destroy");
     showOctopus(emulators.octopus);
+    showTfc(emulators.tfc);
     console.log(bold("\nDemo finished: up, preview with no changes, refresh and destroy all succeeded."));
     exitCode = 0;
   } catch (error) {

@@ -3,14 +3,16 @@
 // 1. The first API key of an Octopus server, made by logging in with a username and password
 //    (the server has no key yet: the provider uses the session cookie and the CSRF token).
 // 2. An SSH key pair account registered with that new key, from a private key kept as a secret.
+// 3. The same private key uploaded to HCP Terraform, so its runs can clone private modules.
 //
 // `npm run demo` runs it against the bundled emulators. Against your own server:
 //   pulumi config set octopusdeploy:address https://octopus.example.com
 //   export OCTOPUS_USERNAME=admin OCTOPUS_PASSWORD=...     # or connection: { username, password }
+//   pulumi config set tfe:organization acme && pulumi config set --secret tfe:token ...   # user or team token
 //   pulumi config set --secret deployKey -- "$(cat ~/.ssh/id_ed25519)"
 //   pulumi up
 import * as pulumi from "@pulumi/pulumi";
-import { OctopusApiKey, OctopusSshAccount } from "pulumi-access-keys";
+import { OctopusApiKey, OctopusSshAccount, TfcSshKey } from "pulumi-access-keys";
 
 const config = new pulumi.Config();
 
@@ -29,6 +31,12 @@ const deployAccount = new OctopusSshAccount("deploy-account", {
   connection: { apiKey: automationKey.apiKey },
 });
 
+// HCP Terraform: connection from tfe:* config or TFE_* variables.
+const modulesKey = new TfcSshKey("modules-key", {
+  name: "pulumi-access-keys-demo",
+  privateKey: deployAccount.privateKey,
+});
+
 export const apiKeyId = automationKey.apiKeyId;
 export const apiKeyOwner = automationKey.userId;
 export const apiKey = automationKey.apiKey; // secret
@@ -37,3 +45,6 @@ export const accountSpace = deployAccount.spaceId;
 export const accountFingerprint = deployAccount.fingerprint;
 export const accountPublicKey = deployAccount.publicKey;
 export const accountPrivateKey = deployAccount.privateKey; // secret
+export const tfcSshKeyId = modulesKey.sshKeyId;
+export const tfcOrganization = modulesKey.organization;
+export const tfcFingerprint = modulesKey.fingerprint; // the same key as the Octopus account's

@@ -12,11 +12,14 @@
 import { spawn } from "node:child_process";
 import { startOctopusEmulator } from "./octopus";
 import type { OctopusEmulator } from "./octopus";
+import { startTfcEmulator } from "./tfc";
+import type { TfcEmulator } from "./tfc";
 
 /** The running emulators, and the environment variables that point a program at them. */
 export interface RunningEmulators {
   env: Record<string, string>;
   octopus: OctopusEmulator;
+  tfc: TfcEmulator;
   close(): Promise<void>;
 }
 
@@ -26,25 +29,32 @@ export interface RunningEmulators {
  * username and password, and `OCTOPUS_API_KEY` is not set.
  */
 export async function startAllEmulators(options: { host?: string; seedApiKeys?: boolean } = {}): Promise<RunningEmulators> {
-  const octopus: OctopusEmulator = await startOctopusEmulator({ host: options.host ?? "127.0.0.1", adminApiKey: options.seedApiKeys ?? true });
+  const host = options.host ?? "127.0.0.1";
+  const octopus: OctopusEmulator = await startOctopusEmulator({ host, adminApiKey: options.seedApiKeys ?? true });
+  const tfc: TfcEmulator = await startTfcEmulator({ host });
   const env: Record<string, string> = {
     OCTOPUS_URL: octopus.url,
     ...(octopus.admin.apiKey ? { OCTOPUS_API_KEY: octopus.admin.apiKey } : {}),
     OCTOPUS_USERNAME: octopus.admin.username,
     OCTOPUS_PASSWORD: octopus.admin.password ?? "",
+    TFE_ADDRESS: tfc.url,
+    TFE_TOKEN: tfc.tokens.user,
+    TFE_ORGANIZATION: tfc.organization,
   };
   return {
     env,
     octopus,
+    tfc,
     close: async () => {
-      await octopus.close();
+      await Promise.all([octopus.close(), tfc.close()]);
     },
   };
 }
 
 const USAGE = `Usage: pulumi-access-keys-emulators [--json] [--host ADDRESS] [--no-api-keys] [-- COMMAND [ARGS...]]
 
-Starts local emulators of the services pulumi-access-keys manages (Octopus Deploy) and prints the
+Starts local emulators of the services pulumi-access-keys manages (Octopus Deploy, HCP Terraform)
+and prints the
 environment variables that point a program at them. With a command after "--", runs it with those
 variables set and stops the emulators when it exits (with its exit code).
 

@@ -32,3 +32,18 @@ export type {
   RecordedRequest,
   RequestLog,
 } from "./server";
+
+export { JSON_API_MEDIA_TYPE, startTfcEmulator } from "./tfc";
+export type {
+  CreateTfcTokenOptions,
+  TfcEmulator,
+  TfcEmulatorOptions,
+  TfcEmulatorState,
+  TfcOrganizationRecord,
+  TfcRateLimitedRequest,
+  TfcSshKeyRecord,
+  TfcTeamRecord,
+  TfcTokenKind,
+  TfcTokenRecord,
+  TfcUserRecord,
+} from "./tfc";

@@ -13,9 +13,9 @@ interface Registered {
   additionalSecretOutputs: string[];
 }
 
-describe("Octopus resources in a program (mocks)", () => {
+describe("resources in a program (mocks)", () => {
   const registered: Registered[] = [];
-  let mod: typeof import("../../src/index");
+  let mod: typeof import("../src/index");
 
   before(async () => {
     await pulumi.runtime.setMocks(
@@ -25,6 +25,7 @@ describe("Octopus resources in a program (mocks)", () => {
           const state: Record<string, unknown> = { ...args.inputs };
           if (args.type.endsWith("octopus:SshAccount")) Object.assign(state, { accountId: "Accounts-1", spaceId: "Spaces-1", fingerprint: "SHA256:abc", publicKey: "ssh-ed25519 AAAA" });
           if (args.type.endsWith("octopus:ApiKey")) Object.assign(state, { apiKey: pulumi.secret("API-MOCKED"), apiKeyId: "apikeys-1", userId: "Users-1" });
+          if (args.type.endsWith("tfc:SshKey")) Object.assign(state, { sshKeyId: "sshkey-1", organization: "acme", fingerprint: "SHA256:abc" });
           return { id: `${args.name}-id`, state };
         },
         call: () => ({}),
@@ -47,7 +48,7 @@ describe("Octopus resources in a program (mocks)", () => {
       return original(req, cb);
     };
     // Loaded after setMocks, as a program would be.
-    mod = require("../../src/index"); // eslint-disable-line @typescript-eslint/no-require-imports
+    mod = require("../src/index"); // eslint-disable-line @typescript-eslint/no-require-imports
   });
 
   const find = (name: string) => {
@@ -111,6 +112,20 @@ describe("Octopus resources in a program (mocks)", () => {
     const r = find("composed");
     assert.ok(isSecret(r.inputs.connection));
     assert.equal(r.inputs.connection.value.apiKey, "API-MOCKED");
+  });
+
+  it("TfcSshKey registers its own token, takes the account's private key, and keeps it secret", async () => {
+    const account = new mod.OctopusSshAccount("for-tfc", { name: "n", username: "u", privateKey: "PRIVATE-KEY-TEXT-123" });
+    const key = new mod.TfcSshKey("tfc-key", { name: "modules", privateKey: account.privateKey, connection: { token: "tfc-token-secret-1" } });
+    assert.equal(await output(key.sshKeyId), "sshkey-1");
+    const r = find("tfc-key");
+    assert.equal(r.type, "pulumi-nodejs:dynamic/tfc:SshKey");
+    assert.ok(isSecret(r.inputs.privateKey));
+    assert.equal(r.inputs.privateKey.value, "PRIVATE-KEY-TEXT-123");
+    assert.ok(isSecret(r.inputs.connection));
+    assert.deepEqual([...r.additionalSecretOutputs].sort(), ["connection", "privateKey"]);
+    for (const k of ["sshKeyId", "organization", "publicKey", "fingerprint", "keyType"]) assert.ok(k in key, k);
+    assert.ok(!(r.inputs.__provider as string).includes("tfc-token-secret-1"));
   });
 
   it("every resource of a kind shares one serialized provider", () => {

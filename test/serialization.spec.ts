@@ -4,18 +4,20 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { octopusApiKeyProvider } from "../../src/octopus/api-key";
-import { octopusSshAccountProvider } from "../../src/octopus/ssh-account";
-import { generateKeyPair } from "../../src/ssh/keys";
-import { REPO_ROOT, serializeProvider } from "../support/host";
-import { makeInstalledProject } from "../support/installed";
-import type { InstalledProject } from "../support/installed";
-import { useOctopusEmulator } from "../support/octopus";
+import { octopusApiKeyProvider } from "../src/octopus/api-key";
+import { octopusSshAccountProvider } from "../src/octopus/ssh-account";
+import { generateKeyPair } from "../src/ssh/keys";
+import { tfcSshKeyProvider } from "../src/tfc/ssh-key";
+import { REPO_ROOT, serializeProvider } from "./support/host";
+import { makeInstalledProject } from "./support/installed";
+import type { InstalledProject } from "./support/installed";
+import { useOctopusEmulator } from "./support/octopus";
 
 const BUDGET = 2048;
 const RESOURCES = [
   { name: "OctopusSshAccount", module: "octopus-ssh-account", provider: octopusSshAccountProvider },
   { name: "OctopusApiKey", module: "octopus-api-key", provider: octopusApiKeyProvider },
+  { name: "TfcSshKey", module: "tfc-ssh-key", provider: tfcSshKeyProvider },
 ];
 
 describe("serialized providers", () => {

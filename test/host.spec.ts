@@ -2,12 +2,12 @@
 // Configure with stack config, then Check, Create, Read, Diff, Update, Delete carrying __provider.
 
 import { strict as assert } from "node:assert";
-import { octopusApiKeyProvider } from "../../src/octopus/api-key";
-import { octopusSshAccountProvider } from "../../src/octopus/ssh-account";
-import { generateKeyPair } from "../../src/ssh/keys";
-import { DIFF, ProviderHost, serializeProvider } from "../support/host";
-import type { GrpcError } from "../support/host";
-import { assertNoSecrets, useOctopusEmulator } from "../support/octopus";
+import { octopusApiKeyProvider } from "../src/octopus/api-key";
+import { octopusSshAccountProvider } from "../src/octopus/ssh-account";
+import { generateKeyPair } from "../src/ssh/keys";
+import { DIFF, ProviderHost, serializeProvider } from "./support/host";
+import type { GrpcError } from "./support/host";
+import { assertNoSecrets, useOctopusEmulator } from "./support/octopus";
 
 const ACCOUNT_URN = "urn:pulumi:test::access-keys::pulumi-nodejs:dynamic/octopus:SshAccount::acct";
 const KEY_URN = "urn:pulumi:test::access-keys::pulumi-nodejs:dynamic/octopus:ApiKey::key";

@@ -8,6 +8,8 @@ export type { OctopusApiKeyArgs } from "./octopus/api-key";
 export type { TenantedDeploymentParticipation } from "./octopus/schemas";
 export { TfcSshKey } from "./tfc/ssh-key";
 export type { TfcConnection, TfcSshKeyArgs } from "./tfc/ssh-key";
+export { NovaKeypair } from "./nova/keypair";
+export type { NovaKeypairArgs, OpenStackConnection } from "./nova/keypair";
 export {
   AccessKeysError,
   ConfigurationError,

@@ -10,11 +10,13 @@ import type { Operation, ProviderHostState, ResourceImpl } from "../core/provide
 import { apiKeyImpl } from "../octopus/api-key";
 import { sshAccountImpl } from "../octopus/ssh-account";
 import { tfcSshKeyImpl } from "../tfc/ssh-key";
+import { novaKeypairImpl } from "../nova/keypair";
 
 const IMPLEMENTATIONS: Readonly<Record<string, ResourceImpl>> = {
   "octopus:SshAccount": sshAccountImpl,
   "octopus:ApiKey": apiKeyImpl,
   "tfc:SshKey": tfcSshKeyImpl,
+  "nova:Keypair": novaKeypairImpl,
 };
 
 /**

@@ -485,7 +485,7 @@ function explainNotAKey(text: string): never {
   if (bytes !== undefined && (bytes.subarray(0, OPENSSH_MAGIC.length).equals(OPENSSH_MAGIC) || isWholeDerSequence(bytes))) {
     fail("malformed", MESSAGES.bodyOnly);
   }
-  if (!/[\r\n]/.test(trimmed) && trimmed.length < 1024 && /^(?:~|\.{1,2})?[\\/]|^[A-Za-z]:[\\/]|\.(?:pem|key|ppk|pub)$|(?:^|[\\/])id_(?:rsa|ed25519|ecdsa|dsa)\b/.test(trimmed)) {
+  if (!/[\r\n]/.test(trimmed) && trimmed.length <= 260 && /^(?:~|\.{1,2})?[\\/]|^[A-Za-z]:[\\/]|\.(?:pem|key|ppk|pub)$|(?:^|[\\/])id_(?:rsa|ed25519|ecdsa|dsa)\b/.test(trimmed)) {
     fail("malformed", MESSAGES.filePath);
   }
   return fail("malformed", MESSAGES.notAKey);

@@ -110,11 +110,6 @@ export function missingSetting(resource: string, spec: SettingSpec): Configurati
   return new ConfigurationError(`${resource}: no ${spec.label} is set. Set it with ${describeSources(spec)}.`);
 }
 
-/** Reads a boolean environment flag at operation time. */
-export function envFlag(ctx: SettingsContext, name: string): boolean {
-  return /^(1|true|yes)$/i.test(ctx.env[name] ?? "");
-}
-
 /** Parses and checks a base URL setting; the message names where it came from, never other settings. */
 export function parseBaseUrl(resource: string, label: string, value: string, source: string): URL {
   let url: URL;

@@ -155,10 +155,3 @@ export function diffProps(olds: Props, news: Props, fields: readonly DiffField[]
     ...(replaces.length && options.deleteBeforeReplace ? { deleteBeforeReplace: true } : {}),
   };
 }
-
-/** Keeps only the listed keys of an object, dropping undefined. */
-export function pick<T extends Props, K extends keyof T>(obj: T, keys: readonly K[]): Partial<Pick<T, K>> {
-  const out: Partial<Pick<T, K>> = {};
-  for (const key of keys) if (obj[key] !== undefined) out[key] = obj[key];
-  return out;
-}

@@ -155,3 +155,14 @@ export function diffProps(olds: Props, news: Props, fields: readonly DiffField[]
     ...(replaces.length && options.deleteBeforeReplace ? { deleteBeforeReplace: true } : {}),
   };
 }
+
+/**
+ * The resource's own inputs out of a props object (outputs or inputs, `__provider` and output-only
+ * keys aside), without undefined or null values: what read returns as `inputs` and what create and
+ * update work from.
+ */
+export function inputsFrom<T>(props: Props, keys: readonly string[]): T {
+  const out: Props = {};
+  for (const key of keys) if (props[key] !== undefined && props[key] !== null) out[key] = props[key];
+  return out as T;
+}

@@ -20,7 +20,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { AccessKeysError, HttpError, InvalidKeyError } from "../core/errors";
 import type { OperationContext, ResourceImpl } from "../core/provider";
-import { containsUnknown, diffProps, schemaFailures } from "../core/provider";
+import { containsUnknown, diffProps, inputsFrom, schemaFailures } from "../core/provider";
 import provider = require("../internal/nova-keypair");
 import { generateKeyPair, inspectPublicKey } from "../ssh/keys";
 import { GENERATE_OR_USER_VERSION, NovaClient } from "./client";
@@ -139,11 +139,7 @@ function client(inputs: { connection?: OpenStackConnectionArgs }, ctx: Operation
 }
 
 function inputsOf(props: Record<string, any>): NovaKeypairInputs {
-  const out: Record<string, unknown> = {};
-  for (const key of ["name", "publicKey", "generate", "keyAlgorithm", "type", "userId", "connection"]) {
-    if (props[key] !== undefined && props[key] !== null) out[key] = props[key];
-  }
-  return out as unknown as NovaKeypairInputs;
+  return inputsFrom<NovaKeypairInputs>(props, ["name", "publicKey", "generate", "keyAlgorithm", "type", "userId", "connection"]);
 }
 
 /** The key blob of a public key line (type and comment aside), for comparisons. */

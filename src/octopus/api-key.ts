@@ -21,7 +21,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import type { OperationContext, ResourceImpl } from "../core/provider";
-import { containsUnknown, diffProps, schemaFailures } from "../core/provider";
+import { containsUnknown, diffProps, inputsFrom, schemaFailures } from "../core/provider";
 import provider = require("../internal/octopus-api-key");
 import { isAmbiguous } from "../core/http";
 import { OctopusClient, resolveOctopusSettings } from "./client";
@@ -94,9 +94,7 @@ function client(inputs: { connection?: OctopusConnectionArgs }, ctx: OperationCo
 }
 
 function inputsOf(props: Record<string, any>): ApiKeyInputs {
-  const out: Record<string, unknown> = {};
-  for (const key of ["purpose", "expires", "user", "connection"]) if (props[key] !== undefined && props[key] !== null) out[key] = props[key];
-  return out as unknown as ApiKeyInputs;
+  return inputsFrom<ApiKeyInputs>(props, ["purpose", "expires", "user", "connection"]);
 }
 
 /** The provider implementation, run in the Pulumi provider host. */

@@ -22,7 +22,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { InputError, InvalidKeyError, ResponseValidationError, isNotFound } from "../core/errors";
 import type { OperationContext, ResourceImpl } from "../core/provider";
-import { containsUnknown, diffProps, schemaFailures } from "../core/provider";
+import { containsUnknown, diffProps, inputsFrom, schemaFailures } from "../core/provider";
 import provider = require("../internal/octopus-ssh-account");
 import { inspectPrivateKey, keyFileText, normalizePrivateKeyText, toBase64 } from "../ssh/keys";
 import { OctopusClient, resolveOctopusSettings } from "./client";
@@ -201,9 +201,7 @@ function outputsFrom(inputs: SshAccountInputs, account: Account, spaceId: string
 }
 
 function inputsOf(props: Record<string, any>): SshAccountInputs {
-  const out: Record<string, unknown> = {};
-  for (const key of INPUT_KEYS) if (props[key] !== undefined && props[key] !== null) out[key] = props[key];
-  return out as unknown as SshAccountInputs;
+  return inputsFrom<SshAccountInputs>(props, INPUT_KEYS);
 }
 
 /** The provider implementation, run in the Pulumi provider host. */

@@ -23,7 +23,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { InputError, InvalidKeyError, ResponseValidationError } from "../core/errors";
 import type { OperationContext, ResourceImpl } from "../core/provider";
-import { containsUnknown, diffProps, schemaFailures } from "../core/provider";
+import { containsUnknown, diffProps, inputsFrom, schemaFailures } from "../core/provider";
 import provider = require("../internal/tfc-ssh-key");
 import { inspectPrivateKey, keyFileText, normalizePrivateKeyText } from "../ssh/keys";
 import { TfcClient, explainNotFound, requireOrganization, resolveTfcSettings } from "./client";
@@ -117,9 +117,7 @@ function organizationFor(inputs: TfcSshKeyInputs, ctx: OperationContext): { clie
 }
 
 function inputsOf(props: Record<string, any>): TfcSshKeyInputs {
-  const out: Record<string, unknown> = {};
-  for (const key of ["organization", "name", "privateKey", "connection"]) if (props[key] !== undefined && props[key] !== null) out[key] = props[key];
-  return out as unknown as TfcSshKeyInputs;
+  return inputsFrom<TfcSshKeyInputs>(props, ["organization", "name", "privateKey", "connection"]);
 }
 
 function outputsFrom(inputs: TfcSshKeyInputs, key: SshKeyData, organization: string, info: { publicKey: string; fingerprint: string; keyType: string }): TfcSshKeyOutputs {

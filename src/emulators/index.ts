@@ -47,3 +47,25 @@ export type {
   TfcTokenRecord,
   TfcUserRecord,
 } from "./tfc";
+
+export { startNovaEmulator } from "./nova";
+export type {
+  CreateNovaApplicationCredentialOptions,
+  CreateNovaUserOptions,
+  NovaApplicationCredentialRecord,
+  NovaComputeUrlForm,
+  NovaDomainRecord,
+  NovaEmulator,
+  NovaEmulatorApplicationCredential,
+  NovaEmulatorCredentials,
+  NovaEmulatorOptions,
+  NovaEmulatorState,
+  NovaEmulatorUser,
+  NovaKeypairRecord,
+  NovaNameErrorStyle,
+  NovaPasswordCredentials,
+  NovaProjectRecord,
+  NovaRoleRecord,
+  NovaTokenRecord,
+  NovaUserRecord,
+} from "./nova";

@@ -1,0 +1,262 @@
+// Layer 2: the NovaKeypair provider against the Keystone + Nova emulator: import, Nova generation,
+// local generation, refresh, replacement order, errors, token renewal and request counts.
+
+import { strict as assert } from "node:assert";
+import { startNovaEmulator } from "../../src/emulators/nova";
+import type { NovaEmulator } from "../../src/emulators/nova";
+import { novaKeypairProvider } from "../../src/nova/keypair";
+import { generateKeyPair, inspectPrivateKey } from "../../src/ssh/keys";
+import { assertNoSecrets, errorText, failure, withEnv } from "../support/octopus";
+import type { Provider } from "../support/octopus";
+
+const provider = novaKeypairProvider as Provider;
+const NO_OS_ENV = Object.fromEntries(
+  ["OS_AUTH_URL", "OS_USERNAME", "OS_USER_ID", "OS_PASSWORD", "OS_USER_DOMAIN_NAME", "OS_PROJECT_NAME", "OS_PROJECT_ID", "OS_PROJECT_DOMAIN_NAME", "OS_REGION_NAME", "OS_INTERFACE", "OS_APPLICATION_CREDENTIAL_ID", "OS_APPLICATION_CREDENTIAL_NAME", "OS_APPLICATION_CREDENTIAL_SECRET", "OS_TOKEN", "OS_TENANT_NAME", "OS_TENANT_ID"].map((k) => [k, undefined]),
+);
+
+describe("NovaKeypair provider (emulator)", () => {
+  let nova: NovaEmulator;
+  const imported = generateKeyPair({ algorithm: "ed25519" });
+  const errors: Error[] = [];
+  const failing = async (fn: () => Promise<unknown>) => {
+    const e = await failure(fn);
+    errors.push(e);
+    return e;
+  };
+  const conn = () => {
+    const c = nova.credentials;
+    return { authUrl: c.authUrl, username: c.username, password: c.password, userDomainName: c.userDomainName, projectName: c.projectName, projectDomainName: c.projectDomainName };
+  };
+  let n = 0;
+  const inputs = (over: Record<string, unknown> = {}) => ({ name: `kp-${++n}`, connection: conn(), ...over });
+  const stored = (name: string) => [...nova.state.keypairs.values()].find((k) => k.name === name);
+  const novaRequests = () => nova.requests.filter((r) => !r.path.includes("/auth/tokens") && r.path !== "/compute/" && !/\/v2\.1\/?$/.test(r.path));
+
+  before(async () => {
+    nova = await startNovaEmulator();
+  });
+  after(async () => {
+    await nova.close();
+    for (const e of errors) assertNoSecrets(errorText(e), [nova.credentials.password, nova.credentials.applicationCredentialSecret, imported.privateKey]);
+  });
+  beforeEach(() => {
+    nova.requests.clear();
+    nova.faults.clear();
+  });
+
+  it("imports a public key: one token, one version document, then one request per operation", async () => {
+    const args = inputs({ publicKey: imported.publicKey });
+    assert.deepEqual((await provider.check({}, args)).failures ?? [], []);
+    assert.equal(nova.requests.length, 0, "check sends nothing");
+    const created = await provider.create(args);
+    assert.equal(created.id, args.name);
+    const outs = created.outs!;
+    assert.equal(outs.fingerprint, imported.md5Fingerprint, "Nova's MD5 fingerprint, checked against ours");
+    assert.equal(outs.privateKey, null);
+    assert.equal(outs.userId, nova.credentials.userId);
+    assert.equal(stored(args.name)!.publicKey, imported.publicKey);
+    const auth = nova.requests.filter((r) => r.path.endsWith("/auth/tokens"));
+    assert.equal(auth.length, 1, "one token");
+    assert.deepEqual(novaRequests().map((r) => r.method), ["POST"]);
+
+    nova.requests.clear();
+    const read = await provider.read!(created.id, outs);
+    assert.equal(read.id, created.id);
+    await provider.delete(created.id, outs);
+    assert.deepEqual(nova.requests.map((r) => r.method), ["GET", "DELETE"], "the token and version document are reused");
+    assert.equal(stored(args.name), undefined);
+    await provider.delete(created.id, outs); // already gone
+    assert.equal((await provider.read!(created.id, outs)).id, undefined);
+  });
+
+  it("lets Nova generate the pair at microversion 2.10 and keeps the private key it returns once", async () => {
+    const args = inputs();
+    const created = await provider.create(args);
+    const post = nova.requests.find((r) => r.method === "POST" && r.path.endsWith("/os-keypairs"))!;
+    assert.equal(post.headers["x-openstack-nova-api-version"], "2.10");
+    assert.equal((post.body as any).keypair.public_key, undefined);
+    const outs = created.outs!;
+    assert.match(outs.privateKey, /BEGIN RSA PRIVATE KEY/);
+    assert.equal(inspectPrivateKey(outs.privateKey).md5Fingerprint, outs.fingerprint, "the private key matches the public key Nova stored");
+    assert.equal(stored(args.name)!.generated, true);
+    // Refresh and update never ask for it again, and keep it.
+    const read = await provider.read!(created.id, outs);
+    assert.equal(read.props!.privateKey, outs.privateKey);
+    const updated = await provider.update(created.id, read.props!, { ...args, connection: { ...conn(), region: nova.credentials.regionName } });
+    assert.equal(updated.outs!.privateKey, outs.privateKey);
+    await provider.delete(created.id, updated.outs!);
+  });
+
+  it("generates locally (ed25519 or RSA), imports the public half, never sends the private key", async () => {
+    for (const keyAlgorithm of ["ed25519", "rsa"] as const) {
+      nova.requests.clear();
+      const args = inputs({ generate: "local", keyAlgorithm });
+      const created = await provider.create(args);
+      const outs = created.outs!;
+      const info = inspectPrivateKey(outs.privateKey);
+      assert.equal(info.keyType, keyAlgorithm === "ed25519" ? "ssh-ed25519" : "ssh-rsa");
+      assert.equal(info.md5Fingerprint, outs.fingerprint);
+      const post = nova.requests.find((r) => r.method === "POST" && r.path.endsWith("/os-keypairs"))!;
+      assert.ok((post.body as any).keypair.public_key.startsWith(info.keyType));
+      assert.ok(!JSON.stringify(nova.requests.map((r) => r.body)).includes(outs.privateKey.split("\n")[1]), "the private key stays here");
+      await provider.delete(created.id, outs);
+    }
+  });
+
+  it("local generation works on a cloud that no longer generates (2.92+ only)", async () => {
+    const modern = await startNovaEmulator({ maxMicroversion: "2.96" });
+    try {
+      const c = modern.credentials;
+      const connection = { authUrl: c.authUrl, username: c.username, password: c.password, userDomainName: c.userDomainName, projectName: c.projectName };
+      const created = await provider.create({ name: "modern", generate: "local", connection });
+      const post = modern.requests.find((r) => r.method === "POST" && r.path.endsWith("/os-keypairs"))!;
+      assert.equal(post.headers["x-openstack-nova-api-version"], "2.96", "the newest the server offers, up to the pinned maximum");
+      assert.ok(created.outs!.privateKey);
+    } finally {
+      await modern.close();
+    }
+  });
+
+  it("diff: every change replaces; the old pair goes first when the name is unchanged", async () => {
+    const base = { name: "k", publicKey: imported.publicKey, privateKey: null, fingerprint: imported.md5Fingerprint, userId: "u", type: "ssh", connection: conn(), __provider: "p" };
+    const other = generateKeyPair({ algorithm: "ed25519" });
+    const table: { name: string; change: Record<string, unknown>; replaces?: string[]; deleteBeforeReplace?: boolean; changes: boolean }[] = [
+      { name: "nothing", change: {}, changes: false },
+      { name: "the same key with another comment", change: { publicKey: `${imported.publicKey} laptop` }, changes: false },
+      { name: "another key, same name", change: { publicKey: other.publicKey }, changes: true, replaces: ["publicKey"], deleteBeforeReplace: true },
+      { name: "another name", change: { name: "k2" }, changes: true, replaces: ["name"] },
+      { name: "import to generation", change: { publicKey: undefined, generate: "local" }, changes: true, replaces: ["generate"], deleteBeforeReplace: true },
+      { name: "type", change: { type: "x509" }, changes: true, replaces: ["type"], deleteBeforeReplace: true },
+      { name: "connection only", change: { connection: { ...conn(), region: "RegionTwo" } }, changes: true },
+    ];
+    for (const row of table) {
+      const news = { ...base, ...row.change };
+      delete (news as Record<string, unknown>).privateKey;
+      const d = await provider.diff("k", base, news);
+      assert.equal(d.changes, row.changes, row.name);
+      assert.deepEqual(d.replaces, row.replaces, row.name);
+      assert.equal(d.deleteBeforeReplace, row.deleteBeforeReplace, row.name);
+    }
+  });
+
+  it("refresh: a deleted pair drops out; a different key under the same name shows as drift", async () => {
+    const args = inputs({ publicKey: imported.publicKey });
+    const created = await provider.create(args);
+    const other = generateKeyPair({ algorithm: "ed25519" });
+    stored(args.name)!.publicKey = other.publicKey;
+    const read = await provider.read!(created.id, created.outs!);
+    assert.equal(read.inputs!.publicKey, other.publicKey);
+    const d = await provider.diff(created.id, read.props!, args);
+    assert.deepEqual(d.replaces, ["publicKey"]);
+    assert.equal(d.deleteBeforeReplace, true);
+
+    const generated = await provider.create(inputs());
+    const g = stored(generated.id)!;
+    g.publicKey = other.publicKey;
+    const readGenerated = await provider.read!(generated.id, generated.outs!);
+    assert.equal(readGenerated.props!.privateKey, null, "the private key in state no longer matches");
+    const dg = await provider.diff(generated.id, readGenerated.props!, { name: generated.id, connection: conn() });
+    assert.ok(dg.replaces?.includes("publicKey"));
+
+    nova.state.keypairs.delete(g.id);
+    assert.equal((await provider.read!(generated.id, readGenerated.props!)).id, undefined);
+  });
+
+  it("renews a token with under two minutes left before using it", async () => {
+    // Tokens that live 100 s are "about to expire" from the start: every operation needs a new one.
+    const shortLived = await startNovaEmulator({ tokenTtlSeconds: 100 });
+    try {
+      const c = shortLived.credentials;
+      const connection = { authUrl: c.authUrl, username: c.username, password: c.password, projectName: c.projectName };
+      const created = await provider.create({ name: "short", publicKey: imported.publicKey, connection });
+      shortLived.requests.clear();
+      await provider.read!(created.id, created.outs!);
+      await provider.read!(created.id, created.outs!);
+      assert.equal(shortLived.requests.filter((r) => r.path.endsWith("/auth/tokens")).length, 2, "a new token for each");
+    } finally {
+      await shortLived.close();
+    }
+  });
+
+  it("authenticates again, once, after Nova answers 401 (a revoked or expired token)", async () => {
+    const created = await provider.create(inputs({ publicKey: imported.publicKey }));
+    const tokenCalls = () => nova.requests.filter((r) => r.path.endsWith("/auth/tokens")).length;
+    nova.requests.clear();
+    nova.expireTokens();
+    const read = await provider.read!(created.id, created.outs!);
+    assert.equal(read.id, created.id);
+    assert.equal(tokenCalls(), 1, "one new token after the 401");
+    assert.deepEqual(nova.requests.filter((r) => r.path.includes("os-keypairs")).map((r) => r.status), [401, 200]);
+  });
+
+  describe("bad input", () => {
+    const table: { name: string; change: Record<string, unknown>; property: string; reason: RegExp }[] = [
+      { name: "an empty name", change: { name: "" }, property: "name", reason: /must not be empty/ },
+      { name: "a name with a slash", change: { name: "a/b" }, property: "name", reason: /may contain only/ },
+      { name: "a name with trailing spaces", change: { name: "a " }, property: "name", reason: /start or end with spaces/ },
+      { name: "a 256-character name", change: { name: "x".repeat(256) }, property: "name", reason: /longer than 255/ },
+      { name: "a private key as the public key", change: { publicKey: imported.privateKey }, property: "publicKey", reason: /PRIVATE key/ },
+      { name: "garbage as the public key", change: { publicKey: "ssh-ed25519 notbase64!!" }, property: "publicKey", reason: /./ },
+      { name: "publicKey and generate together", change: { publicKey: imported.publicKey, generate: "local" }, property: "generate", reason: /not both/ },
+      { name: "keyAlgorithm without local generation", change: { keyAlgorithm: "rsa" }, property: "keyAlgorithm", reason: /local generation only/ },
+      { name: "an unknown generate mode", change: { generate: "client" }, property: "generate", reason: /"server" or "local"/ },
+      { name: "an unknown connection field", change: { connection: { authUrl: "https://k", apiKey: "x" } }, property: "connection", reason: /./ },
+    ];
+    for (const row of table) {
+      it(`check: ${row.name}`, async () => {
+        const result = await provider.check({}, inputs(row.change));
+        const hit = (result.failures ?? []).find((f) => f.property === row.property);
+        assert.ok(hit, JSON.stringify(result.failures));
+        assert.match(hit.reason, row.reason);
+        assertNoSecrets(JSON.stringify(result.failures), [imported.privateKey]);
+        assert.equal(nova.requests.length, 0);
+      });
+    }
+
+    it("a taken name: 409 says names are per user and how to take it over", async () => {
+      const args = inputs({ publicKey: imported.publicKey });
+      await provider.create(args);
+      const before = nova.state.keypairs.size;
+      const e = await failing(() => provider.create({ ...args, generate: undefined }));
+      assert.match(e.message, /^NovaKeypair create failed: POST \/.*os-keypairs -> 409 Key pair '.*' already exists\..*names are unique per user, across all projects.*openstack keypair delete/);
+      assert.equal(nova.state.keypairs.size, before);
+    });
+
+    it("a wrong password: Keystone's 401, with what to check and no password", async () => {
+      const e = await failing(() => provider.create(inputs({ connection: { ...conn(), password: "wrong-password-value" } })));
+      assert.match(e.message, /^NovaKeypair create failed: POST \/.*auth\/tokens -> 401 .*Keystone refused the username, password or project/);
+      assert.ok(!e.message.includes("wrong-password-value"));
+    });
+
+    it("an unknown region", async () => {
+      const e = await failing(() => provider.create(inputs({ connection: { ...conn(), region: "Atlantis" } })));
+      assert.match(e.message, /no compute endpoint for interface 'public' in region 'Atlantis' in the token's catalog \(it offers: /);
+    });
+
+    it("a microversion the server does not offer (an admin's userId on a 2.1-only cloud)", async () => {
+      const old = await startNovaEmulator({ maxMicroversion: "2.3" });
+      try {
+        const c = old.credentials;
+        const e = await failing(() => provider.create({ name: "x", publicKey: imported.publicKey, userId: "someone", connection: { authUrl: c.authUrl, username: c.username, password: c.password, projectName: c.projectName } }));
+        assert.match(e.message, /the compute API offers microversions 2\.1 to 2\.3, and this operation needs 2\.10/);
+        assert.equal(old.state.keypairs.size, 0);
+      } finally {
+        await old.close();
+      }
+    });
+
+    it("no credentials anywhere", async () => {
+      const e = await withEnv(NO_OS_ENV, () => failing(() => provider.create({ name: "x", connection: { authUrl: nova.credentials.authUrl } })));
+      assert.match(e.message, /no OpenStack credentials are set/);
+    });
+  });
+
+  it("reads OS_* variables and application credentials", async () => {
+    const c = nova.credentials;
+    await withEnv({ ...NO_OS_ENV, OS_AUTH_URL: c.authUrl, OS_APPLICATION_CREDENTIAL_ID: c.applicationCredentialId, OS_APPLICATION_CREDENTIAL_SECRET: c.applicationCredentialSecret }, async () => {
+      const created = await provider.create({ name: "from-env", publicKey: imported.publicKey });
+      assert.equal(created.outs!.userId, c.userId);
+      await provider.delete(created.id, created.outs!);
+    });
+  });
+});

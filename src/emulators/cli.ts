@@ -12,6 +12,8 @@
 import { spawn } from "node:child_process";
 import { startOctopusEmulator } from "./octopus";
 import type { OctopusEmulator } from "./octopus";
+import { startNovaEmulator } from "./nova";
+import type { NovaEmulator } from "./nova";
 import { startTfcEmulator } from "./tfc";
 import type { TfcEmulator } from "./tfc";
 
@@ -20,6 +22,7 @@ export interface RunningEmulators {
   env: Record<string, string>;
   octopus: OctopusEmulator;
   tfc: TfcEmulator;
+  nova: NovaEmulator;
   close(): Promise<void>;
 }
 
@@ -32,6 +35,7 @@ export async function startAllEmulators(options: { host?: string; seedApiKeys?: 
   const host = options.host ?? "127.0.0.1";
   const octopus: OctopusEmulator = await startOctopusEmulator({ host, adminApiKey: options.seedApiKeys ?? true });
   const tfc: TfcEmulator = await startTfcEmulator({ host });
+  const nova: NovaEmulator = await startNovaEmulator({ host });
   const env: Record<string, string> = {
     OCTOPUS_URL: octopus.url,
     ...(octopus.admin.apiKey ? { OCTOPUS_API_KEY: octopus.admin.apiKey } : {}),
@@ -40,20 +44,23 @@ export async function startAllEmulators(options: { host?: string; seedApiKeys?: 
     TFE_ADDRESS: tfc.url,
     TFE_TOKEN: tfc.tokens.user,
     TFE_ORGANIZATION: tfc.organization,
+    ...nova.environment({ auth: "password", user: "user" }),
   };
   return {
     env,
     octopus,
     tfc,
+    nova,
     close: async () => {
-      await Promise.all([octopus.close(), tfc.close()]);
+      await Promise.all([octopus.close(), tfc.close(), nova.close()]);
     },
   };
 }
 
 const USAGE = `Usage: pulumi-access-keys-emulators [--json] [--host ADDRESS] [--no-api-keys] [-- COMMAND [ARGS...]]
 
-Starts local emulators of the services pulumi-access-keys manages (Octopus Deploy, HCP Terraform)
+Starts local emulators of the services pulumi-access-keys manages (Octopus Deploy, HCP Terraform,
+OpenStack Keystone + Nova)
 and prints the
 environment variables that point a program at them. With a command after "--", runs it with those
 variables set and stops the emulators when it exits (with its exit code).

@@ -26,6 +26,7 @@ describe("resources in a program (mocks)", () => {
           if (args.type.endsWith("octopus:SshAccount")) Object.assign(state, { accountId: "Accounts-1", spaceId: "Spaces-1", fingerprint: "SHA256:abc", publicKey: "ssh-ed25519 AAAA" });
           if (args.type.endsWith("octopus:ApiKey")) Object.assign(state, { apiKey: pulumi.secret("API-MOCKED"), apiKeyId: "apikeys-1", userId: "Users-1" });
           if (args.type.endsWith("tfc:SshKey")) Object.assign(state, { sshKeyId: "sshkey-1", organization: "acme", fingerprint: "SHA256:abc" });
+          if (args.type.endsWith("nova:Keypair")) Object.assign(state, { privateKey: pulumi.secret("NOVA-PRIVATE"), publicKey: "ssh-rsa AAAA", fingerprint: "aa:bb", userId: "u1" });
           return { id: `${args.name}-id`, state };
         },
         call: () => ({}),
@@ -126,6 +127,22 @@ describe("resources in a program (mocks)", () => {
     assert.deepEqual([...r.additionalSecretOutputs].sort(), ["connection", "privateKey"]);
     for (const k of ["sshKeyId", "organization", "publicKey", "fingerprint", "keyType"]) assert.ok(k in key, k);
     assert.ok(!(r.inputs.__provider as string).includes("tfc-token-secret-1"));
+  });
+
+  it("NovaKeypair registers its own token and marks privateKey and connection secret; its key feeds the others", async () => {
+    const kp = new mod.NovaKeypair("nova-kp", { name: "deploy", connection: { authUrl: "https://k/v3", password: "os-password-secret" } });
+    const account = new mod.OctopusSshAccount("from-nova", { name: "n", username: "u", privateKey: kp.privateKey.apply((k) => k ?? "") });
+    assert.equal(await output(kp.fingerprint), "aa:bb");
+    await output(account.accountId);
+    const r = find("nova-kp");
+    assert.equal(r.type, "pulumi-nodejs:dynamic/nova:Keypair");
+    assert.ok(isSecret(r.inputs.connection));
+    assert.deepEqual([...r.additionalSecretOutputs].sort(), ["connection", "privateKey"]);
+    for (const k of ["publicKey", "fingerprint", "privateKey", "userId", "type", "createdAt"]) assert.ok(k in kp, k);
+    assert.ok(!(r.inputs.__provider as string).includes("os-password-secret"));
+    const a = find("from-nova");
+    assert.ok(isSecret(a.inputs.privateKey));
+    assert.equal(a.inputs.privateKey.value, "NOVA-PRIVATE");
   });
 
   it("every resource of a kind shares one serialized provider", () => {

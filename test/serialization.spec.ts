@@ -8,6 +8,7 @@ import { octopusApiKeyProvider } from "../src/octopus/api-key";
 import { octopusSshAccountProvider } from "../src/octopus/ssh-account";
 import { generateKeyPair } from "../src/ssh/keys";
 import { tfcSshKeyProvider } from "../src/tfc/ssh-key";
+import { novaKeypairProvider } from "../src/nova/keypair";
 import { REPO_ROOT, serializeProvider } from "./support/host";
 import { makeInstalledProject } from "./support/installed";
 import type { InstalledProject } from "./support/installed";
@@ -18,6 +19,7 @@ const RESOURCES = [
   { name: "OctopusSshAccount", module: "octopus-ssh-account", provider: octopusSshAccountProvider },
   { name: "OctopusApiKey", module: "octopus-api-key", provider: octopusApiKeyProvider },
   { name: "TfcSshKey", module: "tfc-ssh-key", provider: tfcSshKeyProvider },
+  { name: "NovaKeypair", module: "nova-keypair", provider: novaKeypairProvider },
 ];
 
 describe("serialized providers", () => {

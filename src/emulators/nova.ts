@@ -22,6 +22,7 @@
 import { X509Certificate, createHash, randomBytes, randomUUID } from "node:crypto";
 import { generateKeyPair, inspectPublicKey } from "../ssh/keys";
 import {
+  clockFrom,
   emptyResponse,
   jsonResponse,
   startEmulatorServer,
@@ -546,11 +547,7 @@ export async function startNovaEmulator(options: NovaEmulatorOptions = {}): Prom
   if (!Number.isInteger(tokenLength) || tokenLength < 16) throw new RangeError(`tokenLength must be an integer of at least 16, got ${tokenLength}`);
   const projectRootAnswer = options.projectRootAnswer ?? "version";
   const listOrder = options.listOrder ?? "binary";
-  const clock = options.now ?? Date.now;
-  const now = (): number => {
-    const t = clock();
-    return t instanceof Date ? t.getTime() : t;
-  };
+  const now = clockFrom(options.now);
 
   const state: NovaEmulatorState = {
     domains: new Map(),

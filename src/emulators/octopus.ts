@@ -8,6 +8,7 @@
 
 import { createHash, randomBytes, randomInt, randomUUID, timingSafeEqual } from "node:crypto";
 import {
+  clockFrom,
   emptyResponse,
   jsonResponse,
   startEmulatorServer,
@@ -440,11 +441,7 @@ export async function startOctopusEmulator(options: OctopusEmulatorOptions = {})
   const defaultExpiryDays = options.apiKeyDefaultExpiryDays ?? 180;
   const maxExpiryDays = options.apiKeyMaxExpiryDays ?? 366;
   const namesCaseInsensitive = options.accountNamesCaseInsensitive ?? true;
-  const clock = options.now ?? Date.now;
-  const now = (): number => {
-    const t = clock();
-    return t instanceof Date ? t.getTime() : t;
-  };
+  const now = clockFrom(options.now);
   const cookieNames = { session: `OctopusIdentificationToken_${installationId}`, csrf: `Octopus-Csrf-Token_${installationId}` } as const;
 
   const state: OctopusEmulatorState = {

@@ -395,3 +395,12 @@ export async function startEmulatorServer(handler: EmulatorHandler, options: Emu
 
   return { url, port, requests, faults, close };
 }
+
+/** A clock option (epoch ms or a Date, default the real clock) as a function returning epoch ms. */
+export function clockFrom(now: (() => number | Date) | undefined): () => number {
+  const clock = now ?? Date.now;
+  return () => {
+    const t = clock();
+    return t instanceof Date ? t.getTime() : t;
+  };
+}

@@ -10,6 +10,7 @@
 
 import { createHash, randomInt } from "node:crypto";
 import {
+  clockFrom,
   emptyResponse,
   jsonResponse,
   startEmulatorServer,
@@ -353,11 +354,7 @@ export async function startTfcEmulator(options: TfcEmulatorOptions = {}): Promis
   const appName = options.appName ?? "HCP Terraform";
   const apiVersion = options.apiVersion ?? "2.5";
   const tfeVersion = options.tfeVersion;
-  const clock = options.now ?? Date.now;
-  const now = (): number => {
-    const t = clock();
-    return t instanceof Date ? t.getTime() : t;
-  };
+  const now = clockFrom(options.now);
 
   const state: TfcEmulatorState = {
     organizations: new Map(),

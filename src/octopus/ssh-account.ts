@@ -24,7 +24,7 @@ import { InputError, InvalidKeyError, ResponseValidationError, isNotFound } from
 import type { OperationContext, ResourceImpl } from "../core/provider";
 import { containsUnknown, diffProps, inputsFrom, schemaFailures } from "../core/provider";
 import provider = require("../internal/octopus-ssh-account");
-import { inspectPrivateKey, keyFileText, normalizePrivateKeyText, toBase64 } from "../ssh/keys";
+import { comparableKeyText, inspectPrivateKey, keyFileText, toBase64 } from "../ssh/keys";
 import { OctopusClient, resolveOctopusSettings } from "./client";
 import { OctopusConnectionSchema, TENANTED_PARTICIPATION } from "./schemas";
 import type { Account, OctopusConnectionArgs, SensitiveValue, SshAccountBody, TenantedDeploymentParticipation } from "./schemas";
@@ -149,16 +149,6 @@ function remoteFields(p: Partial<SshAccountInputs>) {
   };
 }
 
-/** Key text as it will be stored, for comparing two ways of writing the same key. */
-function keyText(value: unknown): string | null {
-  if (typeof value !== "string" || value === "") return null;
-  try {
-    return keyFileText(normalizePrivateKeyText(value).text);
-  } catch {
-    return value;
-  }
-}
-
 function listEqual(a: unknown, b: unknown): boolean {
   const norm = (v: unknown) => (Array.isArray(v) ? [...v].map(String).sort() : []);
   const x = norm(a);
@@ -209,7 +199,7 @@ export const sshAccountImpl: ResourceImpl = {
   resource: "OctopusSshAccount",
 
   secretsOf(props) {
-    return [props.privateKey, keyText(props.privateKey) ?? undefined, props.privateKeyPassphrase, props.connection?.apiKey, props.connection?.password];
+    return [props.privateKey, comparableKeyText(props.privateKey) ?? undefined, props.privateKeyPassphrase, props.connection?.apiKey, props.connection?.password];
   },
 
   async check(_olds, news) {
@@ -241,7 +231,7 @@ export const sshAccountImpl: ResourceImpl = {
     const result = diffProps(olds, news, [
       { name: "name" },
       { name: "username" },
-      { name: "privateKey", equal: (a, b) => keyText(a) === keyText(b) },
+      { name: "privateKey", equal: (a, b) => comparableKeyText(a) === comparableKeyText(b) },
       { name: "privateKeyPassphrase", equal: (a, b) => (a || null) === (b || null) },
       { name: "description", equal: (a, b) => (a ?? "") === (b ?? "") },
       { name: "environmentIds", equal: listEqual },
@@ -326,12 +316,12 @@ export const sshAccountImpl: ResourceImpl = {
     const key = inspect(inputs);
     const remoteChanged =
       JSON.stringify(remoteFields(inputsOf(old))) !== JSON.stringify(remoteFields(inputs)) ||
-      keyText(old.privateKey) !== keyText(inputs.privateKey) ||
+      comparableKeyText(old.privateKey) !== comparableKeyText(inputs.privateKey) ||
       (old.privateKeyPassphrase || null) !== (inputs.privateKeyPassphrase || null);
     let account: Account = { Id: id, SpaceId: old.spaceId, AccountType: "SshKeyPair", Name: inputs.name, Slug: old.slug, EnvironmentIds: [], TenantIds: [], TenantTags: [] };
     if (remoteChanged) {
       const octopus = client(inputs, ctx);
-      const keyRotated = keyText(old.privateKey) !== keyText(inputs.privateKey);
+      const keyRotated = comparableKeyText(old.privateKey) !== comparableKeyText(inputs.privateKey);
       let passphrase: SensitiveValue | null = null;
       if (inputs.privateKeyPassphrase) {
         passphrase = inputs.privateKeyPassphrase !== old.privateKeyPassphrase ? sensitiveNew(inputs.privateKeyPassphrase) : { HasValue: true };

@@ -162,6 +162,20 @@ export function keyFileText(text: string): string {
   return text.endsWith("\n") ? text : `${text}\n`;
 }
 
+/**
+ * The key file text a private key argument stands for, for comparing two ways of writing one key
+ * (PEM or its base64, with or without the final newline). Null for an empty value; the value itself
+ * when it is not a key (check reports that).
+ */
+export function comparableKeyText(value: unknown): string | null {
+  if (typeof value !== "string" || value === "") return null;
+  try {
+    return keyFileText(normalizePrivateKeyText(value).text);
+  } catch {
+    return value;
+  }
+}
+
 const PRIVATE_KEY_MARKER = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY|PuTTY-User-Key-File-\d+:|---- BEGIN SSH2 ENCRYPTED PRIVATE KEY/;
 const PRIVATE_LABELS = ["RSA PRIVATE KEY", "PRIVATE KEY", "ENCRYPTED PRIVATE KEY", "EC PRIVATE KEY", "OPENSSH PRIVATE KEY", "DSA PRIVATE KEY"];
 

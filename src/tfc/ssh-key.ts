@@ -25,7 +25,7 @@ import { InputError, InvalidKeyError, ResponseValidationError } from "../core/er
 import type { OperationContext, ResourceImpl } from "../core/provider";
 import { containsUnknown, diffProps, inputsFrom, schemaFailures } from "../core/provider";
 import provider = require("../internal/tfc-ssh-key");
-import { inspectPrivateKey, keyFileText, normalizePrivateKeyText } from "../ssh/keys";
+import { comparableKeyText, inspectPrivateKey, keyFileText } from "../ssh/keys";
 import { TfcClient, explainNotFound, requireOrganization, resolveTfcSettings } from "./client";
 import { TfcConnectionSchema } from "./schemas";
 import type { SshKeyData, TfcConnectionArgs } from "./schemas";
@@ -85,15 +85,6 @@ const InputsSchema = z.object({
   connection: TfcConnectionSchema.optional(),
 });
 
-function keyText(value: unknown): string | null {
-  if (typeof value !== "string" || value === "") return null;
-  try {
-    return keyFileText(normalizePrivateKeyText(value).text);
-  } catch {
-    return value;
-  }
-}
-
 /** Parses the key; HCP Terraform needs an unencrypted one. */
 function inspect(privateKey: string) {
   try {
@@ -129,7 +120,7 @@ export const tfcSshKeyImpl: ResourceImpl = {
   resource: "TfcSshKey",
 
   secretsOf(props) {
-    return [props.privateKey, keyText(props.privateKey) ?? undefined, props.connection?.token];
+    return [props.privateKey, comparableKeyText(props.privateKey) ?? undefined, props.connection?.token];
   },
 
   async check(_olds, news) {
@@ -157,7 +148,7 @@ export const tfcSshKeyImpl: ResourceImpl = {
     }
     return diffProps(olds, { ...news, organization: organization ?? olds.organization }, [
       { name: "name" },
-      { name: "privateKey", replaces: true, equal: (a, b) => keyText(a) === keyText(b) },
+      { name: "privateKey", replaces: true, equal: (a, b) => comparableKeyText(a) === comparableKeyText(b) },
       { name: "organization", replaces: true },
       { name: "connection" },
     ]);

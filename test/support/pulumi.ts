@@ -163,6 +163,25 @@ export class PulumiStack {
   }
 }
 
+/**
+ * Looks for every secret, in every form it could leak in (as is, base64, JSON-escaped, any long line of
+ * it), in stack export, every file of the backend, and all CLI output except what the test asked to see
+ * with --show-secrets. Returns where each one was found (never the secret itself), and logs a summary.
+ */
+export async function scanForSecrets(stack: PulumiStack, secrets: readonly string[]): Promise<string[]> {
+  const places = { "stack export": await stack.exportText(), "backend files": stack.backendText(), "CLI output": stack.transcript.join("\n") };
+  const found: string[] = [];
+  for (const [where, text] of Object.entries(places)) {
+    for (const secret of secrets) {
+      const forms = [secret, Buffer.from(secret).toString("base64"), JSON.stringify(secret).slice(1, -1)];
+      for (const line of secret.split("\n")) if (line.length >= 20 && !line.startsWith("-----")) forms.push(line);
+      if (forms.some((f) => f.length >= 8 && text.includes(f))) found.push(`${where}: a secret of ${secret.length} characters`);
+    }
+  }
+  console.log(`      secret scan: ${secrets.length} secrets, ${Object.keys(places).length} places, ${found.length} found`);
+  return found;
+}
+
 /** A project directory inside this checkout (so the program resolves the package and the SDK), removed by the caller. */
 export function makeProjectDir(name: string, program: string): string {
   const base = path.join(REPO_ROOT, ".e2e");

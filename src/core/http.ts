@@ -9,6 +9,7 @@
 //   not processed (429, connection refused). 400/401/403/404/409/422 are never retried;
 // - errors built here, redacted here.
 
+import { rootCertificates } from "node:tls";
 import { Pool } from "undici";
 import type { Dispatcher } from "undici";
 import type { ZodType } from "zod";
@@ -66,6 +67,18 @@ export interface HttpClientOptions {
    * of them waits until the server's reset time instead of each finding the limit on its own.
    */
   throttleKey?: string;
+  tls?: TlsSettings;
+}
+
+/**
+ * How HTTPS certificates are checked. They always are (against Node's CA store, which includes
+ * NODE_EXTRA_CA_CERTS), plus `ca` when given; `insecure` turns checking off and is warned about.
+ */
+export interface TlsSettings {
+  /** Extra trusted CA certificates, PEM. */
+  ca?: string;
+  /** Skip certificate verification. Never silently: a warning is printed once per origin. */
+  insecure?: boolean;
 }
 
 export interface RequestOptions<T> {
@@ -101,6 +114,17 @@ export type AttemptOutcome =
 
 const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
 const IDEMPOTENT_METHODS = new Set<HttpMethod>(["GET", "HEAD", "PUT", "DELETE"]);
+/** Certificate failures: retrying cannot fix them, and the message must say how to. */
+const TLS_CODES = new Set([
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+]);
 /** Network failures that happen before a single byte of the request reaches the server. */
 const NOT_SENT_CODES = new Set(["ECONNREFUSED", "UND_ERR_CONNECT_TIMEOUT", "EAI_AGAIN", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH"]);
 
@@ -119,7 +143,7 @@ export function shouldRetry(method: HttpMethod, idempotent: boolean, outcome: At
     case "status":
       return safe ? RETRYABLE_STATUS.has(outcome.status) : outcome.status === 429;
     case "network":
-      if (outcome.code === "ENOTFOUND") return false;
+      if (outcome.code === "ENOTFOUND" || TLS_CODES.has(outcome.code)) return false;
       return safe || !outcome.sent;
     case "timeout":
       return safe;
@@ -168,12 +192,22 @@ const pools = new Map<string, Pool>();
 // Per throttle key: the time before which no request should be sent (after a 429).
 const gates = new Map<string, number>();
 
-function poolFor(origin: string, timeouts: Timeouts): Pool {
-  const key = `${origin}|${timeouts.connectMs}|${timeouts.requestMs}`;
+const warnedInsecure = new Set<string>();
+
+function poolFor(origin: string, timeouts: Timeouts, tls: TlsSettings = {}): Pool {
+  const key = `${origin}|${timeouts.connectMs}|${timeouts.requestMs}|${tls.insecure ? "insecure" : ""}|${tls.ca ?? ""}`;
   let pool = pools.get(key);
   if (!pool) {
+    if (tls.insecure && origin.startsWith("https:") && !warnedInsecure.has(origin)) {
+      warnedInsecure.add(origin);
+      console.warn(`[pulumi-access-keys] WARNING: TLS certificate verification is OFF for ${origin} (insecure: true). Anyone on the network path can read and change these requests, credentials included. Give the CA instead (caCertificate, or NODE_EXTRA_CA_CERTS).`);
+    }
     pool = new Pool(origin, {
-      connect: { timeout: timeouts.connectMs },
+      connect: {
+        timeout: timeouts.connectMs,
+        ...(tls.ca ? { ca: [...rootCertificates, tls.ca] } : {}),
+        ...(tls.insecure ? { rejectUnauthorized: false } : {}),
+      },
       headersTimeout: timeouts.requestMs,
       bodyTimeout: timeouts.requestMs,
       keepAliveTimeout: 4_000,
@@ -266,7 +300,7 @@ export class HttpClient {
     const sleep = this.options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
     const random = this.options.random ?? Math.random;
     const idempotent = req.idempotent === true;
-    const pool = poolFor(this.baseUrl.origin, this.timeouts);
+    const pool = poolFor(this.baseUrl.origin, this.timeouts, this.options.tls);
 
     let rateLimited = 0;
     for (let attempt = 0; ; attempt++) {
@@ -411,6 +445,17 @@ function networkDetail(code: string, message: string): string {
     case "ECONNRESET":
     case "UND_ERR_SOCKET":
       return "the connection was closed before a response arrived";
+    case "DEPTH_ZERO_SELF_SIGNED_CERT":
+    case "SELF_SIGNED_CERT_IN_CHAIN":
+    case "UNABLE_TO_VERIFY_LEAF_SIGNATURE":
+    case "UNABLE_TO_GET_ISSUER_CERT_LOCALLY":
+    case "UNABLE_TO_GET_ISSUER_CERT":
+      return `the server's TLS certificate is not signed by a trusted CA (${code}): give its CA certificate (connection.caCertificate, or the file in NODE_EXTRA_CA_CERTS)`;
+    case "CERT_HAS_EXPIRED":
+    case "CERT_NOT_YET_VALID":
+      return `the server's TLS certificate is not valid now (${code})`;
+    case "ERR_TLS_CERT_ALTNAME_INVALID":
+      return "the server's TLS certificate is for another host name (ERR_TLS_CERT_ALTNAME_INVALID): use the name the certificate was issued for";
     default:
       return `${code}: ${message}`;
   }
@@ -425,4 +470,11 @@ export function isAmbiguous(error: unknown): boolean {
   if (NetworkError.isInstance(error)) return error.ambiguous;
   if (HttpError.isInstance(error)) return [500, 502, 503, 504].includes(error.status);
   return false;
+}
+
+/** The TLS settings of a `connection` argument (`caCertificate`, `insecure`), for a settings object. */
+export function tlsFrom(arg: { caCertificate?: string | undefined; insecure?: boolean | undefined } | undefined): { tls?: TlsSettings } {
+  const ca = arg?.caCertificate?.trim();
+  if (!ca && !arg?.insecure) return {};
+  return { tls: { ...(ca ? { ca } : {}), ...(arg?.insecure ? { insecure: true } : {}) } };
 }

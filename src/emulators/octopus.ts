@@ -15,6 +15,7 @@ import {
   type EmulatorRequest,
   type EmulatorResponse,
   type FaultInjector,
+  type EmulatorTls,
   type RequestLog,
 } from "./server";
 
@@ -30,6 +31,8 @@ export interface OctopusEmulatorOptions {
   host?: string;
   /** @default 0 (a free port) */
   port?: number;
+  /** Serve HTTPS with this certificate and key (PEM). @default plain HTTP */
+  tls?: EmulatorTls;
   /** Username of the seeded administrator `Users-1`. @default "admin" */
   adminUsername?: string;
   /** Password of the seeded administrator. @default a random string, exposed as `admin.password` */
@@ -1212,6 +1215,7 @@ export async function startOctopusEmulator(options: OctopusEmulatorOptions = {})
   const server = await startEmulatorServer(handle, {
     ...(options.host === undefined ? {} : { host: options.host }),
     ...(options.port === undefined ? {} : { port: options.port }),
+    ...(options.tls === undefined ? {} : { tls: options.tls }),
     errorBody: (_status, message) => octopusErrorBody(message),
   });
 

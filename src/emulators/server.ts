@@ -8,6 +8,7 @@
 // ("drop-after", the "it did it, but the client never heard" case that retries must survive).
 
 import * as http from "node:http";
+import * as https from "node:https";
 import type { AddressInfo } from "node:net";
 
 /** A request as the service handler sees it. */
@@ -128,6 +129,14 @@ export interface EmulatorServerOptions {
    * Octopus `{ErrorMessage, Errors}`). @default `{ error: message }`
    */
   errorBody?: (status: number, message: string) => unknown;
+  /** Serve HTTPS with this certificate and key (PEM) instead of HTTP: for TLS tests. */
+  tls?: EmulatorTls;
+}
+
+/** A certificate and its key, PEM. */
+export interface EmulatorTls {
+  cert: string;
+  key: string;
 }
 
 /** A running emulator server. */
@@ -363,7 +372,7 @@ export async function startEmulatorServer(handler: EmulatorHandler, options: Emu
     writeResponse(res, response);
   };
 
-  const server = http.createServer((req, res) => {
+  const listener = (req: http.IncomingMessage, res: http.ServerResponse) => {
     serve(req, res).catch((error: unknown) => {
       // Only I/O failures get here (the handler's own errors became a 500 above).
       if (!res.headersSent && !res.destroyed) {
@@ -371,7 +380,8 @@ export async function startEmulatorServer(handler: EmulatorHandler, options: Emu
         writeResponse(res, { status: 500, body: errorBody(500, message) });
       }
     });
-  });
+  };
+  const server: http.Server = options.tls ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, listener) : http.createServer(listener);
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -381,7 +391,7 @@ export async function startEmulatorServer(handler: EmulatorHandler, options: Emu
     });
   });
   const port = (server.address() as AddressInfo).port;
-  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  const url = `${options.tls ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${port}`;
 
   let closed: Promise<void> | undefined;
   const close = (): Promise<void> => {

@@ -39,7 +39,8 @@ export class NovaClient {
   }
 
   private http(computeUrl: string): HttpClient {
-    return new HttpClient({ service: "Nova", baseUrl: computeUrl, errorMessage: openstackErrorMessage, secrets: () => this.session.secrets() });
+    const tls = this.session.settings.tls;
+    return new HttpClient({ service: "Nova", baseUrl: computeUrl, errorMessage: openstackErrorMessage, secrets: () => this.session.secrets(), ...(tls ? { tls } : {}) });
   }
 
   /** The microversions the endpoint offers (one unauthenticated request per endpoint per process). */

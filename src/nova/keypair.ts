@@ -55,6 +55,10 @@ export interface OpenStackConnection {
   token?: pulumi.Input<string>;
   /** The compute endpoint, instead of the one in the token's catalog. */
   computeEndpoint?: pulumi.Input<string>;
+  /** Extra CA certificate(s), PEM, to trust for this server (a private CA); NODE_EXTRA_CA_CERTS also works. */
+  caCertificate?: pulumi.Input<string>;
+  /** Skip TLS certificate verification. Unsafe: a warning is printed. Prefer `caCertificate`. @default false */
+  insecure?: pulumi.Input<boolean>;
 }
 
 /** Arguments of {@link NovaKeypair}. */

@@ -8,11 +8,12 @@ import { createHash } from "node:crypto";
 import { ConfigurationError, HttpError } from "../core/errors";
 import { parseBaseUrl } from "../core/connection";
 import type { SettingsContext } from "../core/connection";
-import { HttpClient } from "../core/http";
+import { HttpClient, tlsFrom } from "../core/http";
+import type { TlsSettings } from "../core/http";
 import { TokenBodySchema, openstackErrorMessage } from "./schemas";
 import type { OpenStackConnectionArgs, TokenBody } from "./schemas";
 
-type Field = keyof OpenStackConnectionArgs;
+type Field = Exclude<keyof OpenStackConnectionArgs, "caCertificate" | "insecure">;
 
 /** Where each setting may come from: stack config key (the official openstack provider's) and environment variables. */
 const SOURCES: Record<Field, { config?: string; env: string[]; secret?: boolean }> = {
@@ -50,6 +51,7 @@ export interface OpenStackSettings {
   region?: string;
   interface: "public" | "internal" | "admin";
   computeEndpoint?: string;
+  tls?: TlsSettings;
 }
 
 function pickValue(field: Field, arg: OpenStackConnectionArgs | undefined, ctx: SettingsContext, only?: "argument" | "config" | "env"): string | undefined {
@@ -141,7 +143,14 @@ export function resolveOpenStackSettings(resource: string, arg: OpenStackConnect
   }
   const region = value("region");
   const computeEndpoint = value("computeEndpoint");
-  return { authUrl, auth, interface: iface, ...(region ? { region } : {}), ...(computeEndpoint ? { computeEndpoint: computeEndpoint.replace(/\/+$/, "") } : {}) };
+  return {
+    authUrl,
+    auth,
+    interface: iface,
+    ...(region ? { region } : {}),
+    ...(computeEndpoint ? { computeEndpoint: computeEndpoint.replace(/\/+$/, "") } : {}),
+    ...tlsFrom(arg),
+  };
 }
 
 /** A token and what it gives access to. */
@@ -177,6 +186,7 @@ export class OpenStackSession {
       baseUrl: settings.authUrl,
       errorMessage: openstackErrorMessage,
       secrets: () => this.secrets(),
+      ...(settings.tls ? { tls: settings.tls } : {}),
     });
   }
 

@@ -77,6 +77,8 @@ export const OpenStackConnectionSchema = z
     applicationCredentialSecret: z.string().optional(),
     token: z.string().optional(),
     computeEndpoint: z.string().optional(),
+    caCertificate: z.string().optional(),
+    insecure: z.boolean().optional(),
   })
   .strict();
 export type OpenStackConnectionArgs = z.infer<typeof OpenStackConnectionSchema>;

@@ -7,8 +7,8 @@ import type { z } from "zod";
 import { describeSources, missingSetting, parseBaseUrl, resolveSetting } from "../core/connection";
 import type { SettingSpec, SettingsContext } from "../core/connection";
 import { AccessKeysError, ConfigurationError, HttpError, InputError } from "../core/errors";
-import { HttpClient, isAmbiguous } from "../core/http";
-import type { HttpClientOptions, RequestOptions } from "../core/http";
+import { HttpClient, isAmbiguous, tlsFrom } from "../core/http";
+import type { HttpClientOptions, RequestOptions, TlsSettings } from "../core/http";
 import {
   AccountSchema,
   ApiKeyCreatedSchema,
@@ -37,6 +37,7 @@ export interface OctopusSettings {
   auth: OctopusAuth;
   /** Space id or name from the connection, if any. */
   space?: string;
+  tls?: TlsSettings;
 }
 
 /**
@@ -69,7 +70,7 @@ export function resolveOctopusSettings(resource: string, arg: OctopusConnectionA
     );
   }
   const space = resolveSetting(OCTOPUS_SETTINGS.space, arg?.space, ctx);
-  return { serverUrl, auth, ...(space ? { space: space.value } : {}) };
+  return { serverUrl, auth, ...(space ? { space: space.value } : {}), ...tlsFrom(arg) };
 }
 
 function credentialsFrom(apiKey: string | undefined, username: string | undefined, password: string | undefined): OctopusAuth | "incomplete" | undefined {
@@ -129,6 +130,7 @@ export class OctopusClient {
       errorMessage: octopusErrorMessage,
       headers: () => this.authHeaders(),
       secrets: () => this.secrets(),
+      ...(settings.tls ? { tls: settings.tls } : {}),
       ...httpOptions,
     });
   }

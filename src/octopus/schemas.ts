@@ -126,5 +126,7 @@ export const OctopusConnectionSchema = z.object({
   username: z.string().optional(),
   password: z.string().optional(),
   space: z.string().optional(),
+  caCertificate: z.string().optional(),
+  insecure: z.boolean().optional(),
 }).strict();
 export type OctopusConnectionArgs = z.infer<typeof OctopusConnectionSchema>;

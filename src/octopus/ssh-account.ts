@@ -41,6 +41,10 @@ export interface OctopusConnection {
   password?: pulumi.Input<string>;
   /** Default space (id or name) for resources that do not set `space`. Falls back to `octopusdeploy:spaceId`, then `OCTOPUS_SPACE`. */
   space?: pulumi.Input<string>;
+  /** Extra CA certificate(s), PEM, to trust for this server (a private CA); NODE_EXTRA_CA_CERTS also works. */
+  caCertificate?: pulumi.Input<string>;
+  /** Skip TLS certificate verification. Unsafe: a warning is printed. Prefer `caCertificate`. @default false */
+  insecure?: pulumi.Input<boolean>;
 }
 
 /** Arguments of {@link OctopusSshAccount}. */

@@ -8,8 +8,8 @@ import { createHash } from "node:crypto";
 import { ConfigurationError, HttpError } from "../core/errors";
 import { describeSources, missingSetting, parseBaseUrl, resolveSetting } from "../core/connection";
 import type { SettingSpec, SettingsContext } from "../core/connection";
-import { HttpClient, isAmbiguous } from "../core/http";
-import type { HttpClientOptions, RequestOptions } from "../core/http";
+import { HttpClient, isAmbiguous, tlsFrom } from "../core/http";
+import type { HttpClientOptions, RequestOptions, TlsSettings } from "../core/http";
 import { SshKeyDocumentSchema, SshKeyListSchema, jsonApiErrorMessage } from "./schemas";
 import type { SshKeyData, TfcConnectionArgs } from "./schemas";
 
@@ -28,6 +28,7 @@ export interface TfcSettings {
   apiBase: string;
   token: string;
   organization?: string;
+  tls?: TlsSettings;
 }
 
 /**
@@ -47,7 +48,7 @@ export function resolveTfcSettings(resource: string, arg: TfcConnectionArgs | un
   else base = new URL(`https://${DEFAULT_HOSTNAME}`);
   const path = base.pathname.replace(/\/+$/, "").replace(/\/api\/v2$/i, "");
   const organization = resolveSetting(TFC_SETTINGS.organization, arg?.organization, ctx);
-  return { apiBase: `${base.origin}${path}/api/v2`, token: token.value, ...(organization ? { organization: organization.value } : {}) };
+  return { apiBase: `${base.origin}${path}/api/v2`, token: token.value, ...(organization ? { organization: organization.value } : {}), ...tlsFrom(arg) };
 }
 
 function hostUrl(resource: string, hostname: string, source: string): URL {
@@ -85,6 +86,7 @@ export class TfcClient {
       accept: "application/vnd.api+json",
       // 30 requests per second per user: every request with this token waits out a 429 together.
       throttleKey: `tfc|${settings.apiBase}|${createHash("sha256").update(settings.token).digest("hex")}`,
+      ...(settings.tls ? { tls: settings.tls } : {}),
       ...httpOptions,
     });
   }

@@ -60,6 +60,8 @@ export const TfcConnectionSchema = z
     address: z.string().optional(),
     token: z.string().optional(),
     organization: z.string().optional(),
+    caCertificate: z.string().optional(),
+    insecure: z.boolean().optional(),
   })
   .strict();
 export type TfcConnectionArgs = z.infer<typeof TfcConnectionSchema>;

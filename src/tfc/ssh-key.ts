@@ -40,6 +40,10 @@ export interface TfcConnection {
   token?: pulumi.Input<string>;
   /** Default organization. Falls back to `tfe:organization`, then `TFE_ORGANIZATION`. */
   organization?: pulumi.Input<string>;
+  /** Extra CA certificate(s), PEM, to trust for this server (a private CA); NODE_EXTRA_CA_CERTS also works. */
+  caCertificate?: pulumi.Input<string>;
+  /** Skip TLS certificate verification. Unsafe: a warning is printed. Prefer `caCertificate`. @default false */
+  insecure?: pulumi.Input<boolean>;
 }
 
 /** Arguments of {@link TfcSshKey}. */

@@ -461,6 +461,9 @@ function networkDetail(code: string, message: string): string {
   }
 }
 
+/** How many times a create that failed ambiguously is looked up and sent again. */
+export const AMBIGUOUS_CREATE_ATTEMPTS = 5;
+
 /**
  * A failure after which the server may or may not have done the work: a timeout, a connection lost
  * after sending, or a 5xx. A create that fails this way must look before it tries again.

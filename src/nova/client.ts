@@ -5,7 +5,7 @@
 // to PINNED_MAX.
 
 import { HttpError, isNotFound } from "../core/errors";
-import { HttpClient, isAmbiguous } from "../core/http";
+import { AMBIGUOUS_CREATE_ATTEMPTS, HttpClient, isAmbiguous } from "../core/http";
 import type { RequestOptions } from "../core/http";
 import { OpenStackSession } from "./keystone";
 import { KeypairDocumentSchema, VersionDocumentSchema, openstackErrorMessage } from "./schemas";
@@ -107,7 +107,7 @@ export class NovaClient {
         const res = await this.request({ method: "POST", path: "/os-keypairs", body: { keypair: body }, schema: KeypairDocumentSchema, what: "the created key pair" }, version);
         return res.body.keypair;
       } catch (error) {
-        if (!isAmbiguous(error) || attempt >= 2) throw error;
+        if (!isAmbiguous(error) || attempt >= AMBIGUOUS_CREATE_ATTEMPTS - 1) throw error;
         const existing = await this.getKeypair(body.name, body.user_id);
         if (existing && body.public_key && existing.public_key.split(" ")[1] === body.public_key.split(" ")[1]) return existing;
         if (existing && !body.public_key) await this.deleteKeypair(body.name, body.user_id);

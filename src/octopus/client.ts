@@ -7,7 +7,7 @@ import type { z } from "zod";
 import { describeSources, missingSetting, parseBaseUrl, resolveSetting } from "../core/connection";
 import type { SettingSpec, SettingsContext } from "../core/connection";
 import { AccessKeysError, ConfigurationError, HttpError, InputError } from "../core/errors";
-import { HttpClient, isAmbiguous, tlsFrom } from "../core/http";
+import { AMBIGUOUS_CREATE_ATTEMPTS, HttpClient, isAmbiguous, tlsFrom } from "../core/http";
 import type { HttpClientOptions, RequestOptions, TlsSettings } from "../core/http";
 import {
   AccountSchema,
@@ -314,7 +314,7 @@ export class OctopusClient {
         const res = await this.request({ method: "POST", path, body, schema: AccountSchema, what: "the created account" });
         return res.body;
       } catch (error) {
-        if (!isAmbiguous(error) || attempt >= 2) throw error;
+        if (!isAmbiguous(error) || attempt >= AMBIGUOUS_CREATE_ATTEMPTS - 1) throw error;
         const existing = await this.findAccountByName(spaceId, body.Name);
         if (existing) return existing;
       }

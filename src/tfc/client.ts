@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { ConfigurationError, HttpError } from "../core/errors";
 import { describeSources, missingSetting, parseBaseUrl, resolveSetting } from "../core/connection";
 import type { SettingSpec, SettingsContext } from "../core/connection";
-import { HttpClient, isAmbiguous, tlsFrom } from "../core/http";
+import { AMBIGUOUS_CREATE_ATTEMPTS, HttpClient, isAmbiguous, tlsFrom } from "../core/http";
 import type { HttpClientOptions, RequestOptions, TlsSettings } from "../core/http";
 import { SshKeyDocumentSchema, SshKeyListSchema, jsonApiErrorMessage } from "./schemas";
 import type { SshKeyData, TfcConnectionArgs } from "./schemas";
@@ -116,7 +116,7 @@ export class TfcClient {
         });
         return res.body.data;
       } catch (error) {
-        if (!isAmbiguous(error) || attempt >= 2) throw error;
+        if (!isAmbiguous(error) || attempt >= AMBIGUOUS_CREATE_ATTEMPTS - 1) throw error;
         const same = (await this.listSshKeys(organization)).filter((k) => k.attributes.name === name);
         if (same.length) return same[same.length - 1]!;
       }

@@ -6,7 +6,16 @@
 //      time: a value read there would be captured into the serialized provider, in plain text).
 // A missing setting fails with one message naming every way to provide it.
 
+import type * as pulumi from "@pulumi/pulumi";
 import { ConfigurationError } from "./errors";
+
+/** TLS settings every resource's `connection` takes. */
+export interface TlsConnectionArgs {
+  /** Extra CA certificate(s), PEM, to trust for this server (a private CA); NODE_EXTRA_CA_CERTS also works. */
+  caCertificate?: pulumi.Input<string>;
+  /** Skip TLS certificate verification. Unsafe: a warning is printed. Prefer `caCertificate`. @default false */
+  insecure?: pulumi.Input<boolean>;
+}
 
 /** Stack config as the provider host received it: namespaced keys, plaintext values. */
 export type StackConfig = Readonly<Record<string, string>>;

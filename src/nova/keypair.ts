@@ -17,6 +17,7 @@
 // generate (microversion 2.92 and later) and never lets the private key cross the network.
 
 import * as pulumi from "@pulumi/pulumi";
+import type { TlsConnectionArgs } from "../core/connection";
 import { z } from "zod";
 import { AccessKeysError, HttpError, InvalidKeyError } from "../core/errors";
 import type { OperationContext, ResourceImpl } from "../core/provider";
@@ -29,7 +30,7 @@ import { OpenStackConnectionSchema } from "./schemas";
 import type { Keypair, OpenStackConnectionArgs } from "./schemas";
 
 /** Connection settings for NovaKeypair. Every field falls back to stack config (`openstack:*`), then the `OS_*` environment variables. */
-export interface OpenStackConnection {
+export interface OpenStackConnection extends TlsConnectionArgs {
   /** Keystone URL, e.g. `https://keystone.example:5000/v3` (`/v3` is added when missing). */
   authUrl?: pulumi.Input<string>;
   region?: pulumi.Input<string>;
@@ -55,10 +56,6 @@ export interface OpenStackConnection {
   token?: pulumi.Input<string>;
   /** The compute endpoint, instead of the one in the token's catalog. */
   computeEndpoint?: pulumi.Input<string>;
-  /** Extra CA certificate(s), PEM, to trust for this server (a private CA); NODE_EXTRA_CA_CERTS also works. */
-  caCertificate?: pulumi.Input<string>;
-  /** Skip TLS certificate verification. Unsafe: a warning is printed. Prefer `caCertificate`. @default false */
-  insecure?: pulumi.Input<boolean>;
 }
 
 /** Arguments of {@link NovaKeypair}. */

@@ -19,6 +19,7 @@
 // no NewValue, so Octopus keeps it; a rotated key keeps the account id.
 
 import * as pulumi from "@pulumi/pulumi";
+import type { TlsConnectionArgs } from "../core/connection";
 import { z } from "zod";
 import { InputError, InvalidKeyError, ResponseValidationError, isNotFound } from "../core/errors";
 import type { OperationContext, ResourceImpl } from "../core/provider";
@@ -30,7 +31,7 @@ import { OctopusConnectionSchema, TENANTED_PARTICIPATION } from "./schemas";
 import type { Account, OctopusConnectionArgs, SensitiveValue, SshAccountBody, TenantedDeploymentParticipation } from "./schemas";
 
 /** Connection settings for the Octopus resources. Every field falls back to stack config, then the environment. */
-export interface OctopusConnection {
+export interface OctopusConnection extends TlsConnectionArgs {
   /** Server URL, e.g. `https://octopus.example.com`. Falls back to `octopusdeploy:address`, then `OCTOPUS_URL`. */
   serverUrl?: pulumi.Input<string>;
   /** API key (secret). Falls back to `octopusdeploy:apiKey`, then `OCTOPUS_API_KEY` / `OCTOPUS_APIKEY`. */
@@ -41,10 +42,6 @@ export interface OctopusConnection {
   password?: pulumi.Input<string>;
   /** Default space (id or name) for resources that do not set `space`. Falls back to `octopusdeploy:spaceId`, then `OCTOPUS_SPACE`. */
   space?: pulumi.Input<string>;
-  /** Extra CA certificate(s), PEM, to trust for this server (a private CA); NODE_EXTRA_CA_CERTS also works. */
-  caCertificate?: pulumi.Input<string>;
-  /** Skip TLS certificate verification. Unsafe: a warning is printed. Prefer `caCertificate`. @default false */
-  insecure?: pulumi.Input<boolean>;
 }
 
 /** Arguments of {@link OctopusSshAccount}. */

@@ -20,6 +20,7 @@
 // update that silently does nothing is the bug this avoids.
 
 import * as pulumi from "@pulumi/pulumi";
+import type { TlsConnectionArgs } from "../core/connection";
 import { z } from "zod";
 import { InputError, InvalidKeyError, ResponseValidationError } from "../core/errors";
 import type { OperationContext, ResourceImpl } from "../core/provider";
@@ -31,7 +32,7 @@ import { TfcConnectionSchema } from "./schemas";
 import type { SshKeyData, TfcConnectionArgs } from "./schemas";
 
 /** Connection settings for TfcSshKey. Every field falls back to stack config, then the environment. */
-export interface TfcConnection {
+export interface TfcConnection extends TlsConnectionArgs {
   /** Host name, e.g. `tfe.example.com`. Falls back to `tfe:hostname`, then `TFE_HOSTNAME`. @default "app.terraform.io" */
   hostname?: pulumi.Input<string>;
   /** A full URL instead of a host name, for Terraform Enterprise behind a path (or an emulator). Falls back to `TFE_ADDRESS`. */
@@ -40,10 +41,6 @@ export interface TfcConnection {
   token?: pulumi.Input<string>;
   /** Default organization. Falls back to `tfe:organization`, then `TFE_ORGANIZATION`. */
   organization?: pulumi.Input<string>;
-  /** Extra CA certificate(s), PEM, to trust for this server (a private CA); NODE_EXTRA_CA_CERTS also works. */
-  caCertificate?: pulumi.Input<string>;
-  /** Skip TLS certificate verification. Unsafe: a warning is printed. Prefer `caCertificate`. @default false */
-  insecure?: pulumi.Input<boolean>;
 }
 
 /** Arguments of {@link TfcSshKey}. */

@@ -465,6 +465,24 @@ function networkDetail(code: string, message: string): string {
 export const AMBIGUOUS_CREATE_ATTEMPTS = 5;
 
 /**
+ * Sends a non-idempotent create so that it never makes a duplicate: when the outcome is unknown
+ * (`isAmbiguous`), `lookup` is asked whether the object now exists. It returns the object (done), or
+ * undefined to send the create again (it may first clean up what cannot be used, or throw). Any other
+ * failure is thrown at once; after AMBIGUOUS_CREATE_ATTEMPTS sends, the last error is.
+ */
+export async function createWithLookup<T>(send: () => Promise<T>, lookup: (error: unknown) => Promise<T | undefined>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await send();
+    } catch (error) {
+      if (!isAmbiguous(error) || attempt >= AMBIGUOUS_CREATE_ATTEMPTS) throw error;
+      const existing = await lookup(error);
+      if (existing !== undefined) return existing;
+    }
+  }
+}
+
+/**
  * A failure after which the server may or may not have done the work: a timeout, a connection lost
  * after sending, or a 5xx. A create that fails this way must look before it tries again.
  */

@@ -5,7 +5,7 @@
 // to PINNED_MAX.
 
 import { HttpError, isNotFound } from "../core/errors";
-import { AMBIGUOUS_CREATE_ATTEMPTS, HttpClient, isAmbiguous } from "../core/http";
+import { HttpClient, createWithLookup } from "../core/http";
 import type { RequestOptions } from "../core/http";
 import { OpenStackSession } from "./keystone";
 import { KeypairDocumentSchema, VersionDocumentSchema, openstackErrorMessage } from "./schemas";
@@ -102,19 +102,23 @@ export class NovaClient {
    * has our key; a generated one is deleted and made again (its private key was in the lost answer).
    */
   async createKeypair(body: { name: string; public_key?: string; type?: string; user_id?: string }, version?: string): Promise<Keypair> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const res = await this.request({ method: "POST", path: "/os-keypairs", body: { keypair: body }, schema: KeypairDocumentSchema, what: "the created key pair" }, version);
-        return res.body.keypair;
-      } catch (error) {
-        if (!isAmbiguous(error) || attempt >= AMBIGUOUS_CREATE_ATTEMPTS - 1) throw error;
+    return createWithLookup(
+      async () => (await this.request({ method: "POST", path: "/os-keypairs", body: { keypair: body }, schema: KeypairDocumentSchema, what: "the created key pair" }, version)).body.keypair,
+      async (error) => {
         const existing = await this.getKeypair(body.name, body.user_id);
-        if (existing && body.public_key && existing.public_key.split(" ")[1] === body.public_key.split(" ")[1]) return existing;
-        if (existing && !body.public_key) await this.deleteKeypair(body.name, body.user_id);
-        else if (existing) throw error;
-      }
-    }
+        if (!existing) return undefined;
+        if (body.public_key) {
+          // Ours if it holds our key; another key under the name is not ours to take.
+          if (existing.public_key.split(" ")[1] === body.public_key.split(" ")[1]) return existing;
+          throw error;
+        }
+        // Generated, but its private key was in the lost answer: delete it and generate again.
+        await this.deleteKeypair(body.name, body.user_id);
+        return undefined;
+      },
+    );
   }
+
 
   async getKeypair(name: string, userId?: string): Promise<Keypair | undefined> {
     const res = await this.request(

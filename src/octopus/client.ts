@@ -7,7 +7,7 @@ import type { z } from "zod";
 import { describeSources, missingSetting, parseBaseUrl, resolveSetting } from "../core/connection";
 import type { SettingSpec, SettingsContext } from "../core/connection";
 import { AccessKeysError, ConfigurationError, HttpError, InputError } from "../core/errors";
-import { AMBIGUOUS_CREATE_ATTEMPTS, HttpClient, isAmbiguous, tlsFrom } from "../core/http";
+import { HttpClient, createWithLookup, tlsFrom } from "../core/http";
 import type { HttpClientOptions, RequestOptions, TlsSettings } from "../core/http";
 import {
   AccountSchema,
@@ -309,17 +309,12 @@ export class OctopusClient {
    */
   async createAccount(spaceId: string, body: SshAccountBody): Promise<Account> {
     const path = `/api/${encodeURIComponent(spaceId)}/accounts`;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const res = await this.request({ method: "POST", path, body, schema: AccountSchema, what: "the created account" });
-        return res.body;
-      } catch (error) {
-        if (!isAmbiguous(error) || attempt >= AMBIGUOUS_CREATE_ATTEMPTS - 1) throw error;
-        const existing = await this.findAccountByName(spaceId, body.Name);
-        if (existing) return existing;
-      }
-    }
+    return createWithLookup(
+      async () => (await this.request({ method: "POST", path, body, schema: AccountSchema, what: "the created account" })).body,
+      () => this.findAccountByName(spaceId, body.Name),
+    );
   }
+
 
   async getAccount(spaceId: string, id: string): Promise<Account | undefined> {
     const res = await this.request({

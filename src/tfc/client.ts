@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { ConfigurationError, HttpError } from "../core/errors";
 import { describeSources, missingSetting, parseBaseUrl, resolveSetting } from "../core/connection";
 import type { SettingSpec, SettingsContext } from "../core/connection";
-import { AMBIGUOUS_CREATE_ATTEMPTS, HttpClient, isAmbiguous, tlsFrom } from "../core/http";
+import { HttpClient, createWithLookup, tlsFrom } from "../core/http";
 import type { HttpClientOptions, RequestOptions, TlsSettings } from "../core/http";
 import { SshKeyDocumentSchema, SshKeyListSchema, jsonApiErrorMessage } from "./schemas";
 import type { SshKeyData, TfcConnectionArgs } from "./schemas";
@@ -105,23 +105,21 @@ export class TfcClient {
   async createSshKey(organization: string, name: string, value: string): Promise<SshKeyData> {
     checkId("organization", organization);
     const path = `/organizations/${encodeURIComponent(organization)}/ssh-keys`;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const res = await this.request({
-          method: "POST",
-          path,
-          body: { data: { type: "ssh-keys", attributes: { name, value } } },
-          schema: SshKeyDocumentSchema,
-          what: "the created SSH key",
-        });
-        return res.body.data;
-      } catch (error) {
-        if (!isAmbiguous(error) || attempt >= AMBIGUOUS_CREATE_ATTEMPTS - 1) throw error;
-        const same = (await this.listSshKeys(organization)).filter((k) => k.attributes.name === name);
-        if (same.length) return same[same.length - 1]!;
-      }
-    }
+    return createWithLookup(
+      async () =>
+        (
+          await this.request({
+            method: "POST",
+            path,
+            body: { data: { type: "ssh-keys", attributes: { name, value } } },
+            schema: SshKeyDocumentSchema,
+            what: "the created SSH key",
+          })
+        ).body.data,
+      async () => (await this.listSshKeys(organization)).filter((k) => k.attributes.name === name).at(-1),
+    );
   }
+
 
   async getSshKey(id: string): Promise<SshKeyData | undefined> {
     checkId("SSH key id", id);

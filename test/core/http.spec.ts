@@ -4,7 +4,7 @@ import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { z } from "zod";
 import { HttpError, NetworkError, ResponseValidationError, TimeoutError } from "../../src/core/errors";
-import { DEFAULT_RETRY, HttpClient, backoffDelay, retryAfterMs, shouldRetry } from "../../src/core/http";
+import { AMBIGUOUS_CREATE_ATTEMPTS, DEFAULT_RETRY, HttpClient, backoffDelay, createWithLookup, retryAfterMs, shouldRetry } from "../../src/core/http";
 import type { AttemptOutcome, HttpMethod } from "../../src/core/http";
 
 describe("core/http", () => {
@@ -75,6 +75,38 @@ describe("core/http", () => {
       { name: "none", headers: {}, expected: undefined },
     ];
     for (const c of cases) it(c.name, () => assert.equal(retryAfterMs(c.headers, now), c.expected));
+  });
+
+  describe("createWithLookup", () => {
+    const ambiguous = () => new HttpError({ status: 502, method: "POST", path: "/x", apiMessage: "bad gateway" });
+    const definite = () => new HttpError({ status: 400, method: "POST", path: "/x", apiMessage: "bad" });
+
+    it("after an ambiguous failure, takes what the lookup found instead of sending again", async () => {
+      let sends = 0;
+      const got = await createWithLookup(async () => {
+        sends++;
+        throw ambiguous();
+      }, async () => "found");
+      assert.equal(got, "found");
+      assert.equal(sends, 1);
+    });
+
+    it("sends again when the lookup finds nothing, and stops after the attempt budget", async () => {
+      let sends = 0;
+      let lookups = 0;
+      const ok = await createWithLookup(async () => (++sends < 3 ? Promise.reject(ambiguous()) : "made"), async () => (lookups++, undefined));
+      assert.equal(ok, "made");
+      assert.deepEqual([sends, lookups], [3, 2]);
+      sends = 0;
+      await assert.rejects(createWithLookup(async () => (sends++, Promise.reject(ambiguous())), async () => undefined), /502 bad gateway/);
+      assert.equal(sends, AMBIGUOUS_CREATE_ATTEMPTS);
+    });
+
+    it("throws a definite failure at once, without looking", async () => {
+      let lookups = 0;
+      await assert.rejects(createWithLookup(async () => Promise.reject(definite()), async () => (lookups++, "x")), /400 bad/);
+      assert.equal(lookups, 0);
+    });
   });
 
   describe("HttpClient against a scripted server", () => {

@@ -7,7 +7,8 @@ import { octopusSshAccountProvider } from "../src/octopus/ssh-account";
 import { generateKeyPair } from "../src/ssh/keys";
 import { DIFF, ProviderHost, serializeProvider } from "./support/host";
 import type { GrpcError } from "./support/host";
-import { assertNoSecrets, useOctopusEmulator } from "./support/octopus";
+import { useOctopusEmulator } from "./support/octopus";
+import { assertNoSecrets } from "./support/provider";
 
 const ACCOUNT_URN = "urn:pulumi:test::access-keys::pulumi-nodejs:dynamic/octopus:SshAccount::acct";
 const KEY_URN = "urn:pulumi:test::access-keys::pulumi-nodejs:dynamic/octopus:ApiKey::key";

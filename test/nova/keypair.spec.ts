@@ -6,8 +6,8 @@ import { startNovaEmulator } from "../../src/emulators/nova";
 import type { NovaEmulator } from "../../src/emulators/nova";
 import { novaKeypairProvider } from "../../src/nova/keypair";
 import { generateKeyPair, inspectPrivateKey } from "../../src/ssh/keys";
-import { assertNoSecrets, errorText, failure, withEnv } from "../support/octopus";
-import type { Provider } from "../support/octopus";
+import { errorCollector, expectCheckFailure, withEnv } from "../support/provider";
+import type { Provider } from "../support/provider";
 
 const provider = novaKeypairProvider as Provider;
 const NO_OS_ENV = Object.fromEntries(
@@ -17,12 +17,7 @@ const NO_OS_ENV = Object.fromEntries(
 describe("NovaKeypair provider (emulator)", () => {
   let nova: NovaEmulator;
   const imported = generateKeyPair({ algorithm: "ed25519" });
-  const errors: Error[] = [];
-  const failing = async (fn: () => Promise<unknown>) => {
-    const e = await failure(fn);
-    errors.push(e);
-    return e;
-  };
+  const { failing, assertNoneLeak } = errorCollector();
   const conn = () => {
     const c = nova.credentials;
     return { authUrl: c.authUrl, username: c.username, password: c.password, userDomainName: c.userDomainName, projectName: c.projectName, projectDomainName: c.projectDomainName };
@@ -37,7 +32,7 @@ describe("NovaKeypair provider (emulator)", () => {
   });
   after(async () => {
     await nova.close();
-    for (const e of errors) assertNoSecrets(errorText(e), [nova.credentials.password, nova.credentials.applicationCredentialSecret, imported.privateKey]);
+    assertNoneLeak([nova.credentials.password, nova.credentials.applicationCredentialSecret, imported.privateKey]);
   });
   beforeEach(() => {
     nova.requests.clear();
@@ -204,11 +199,7 @@ describe("NovaKeypair provider (emulator)", () => {
     ];
     for (const row of table) {
       it(`check: ${row.name}`, async () => {
-        const result = await provider.check({}, inputs(row.change));
-        const hit = (result.failures ?? []).find((f) => f.property === row.property);
-        assert.ok(hit, JSON.stringify(result.failures));
-        assert.match(hit.reason, row.reason);
-        assertNoSecrets(JSON.stringify(result.failures), [imported.privateKey]);
+        await expectCheckFailure(provider, inputs(row.change), row.property, row.reason, [imported.privateKey]);
         assert.equal(nova.requests.length, 0);
       });
     }

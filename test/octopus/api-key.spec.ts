@@ -2,8 +2,9 @@
 
 import { strict as assert } from "node:assert";
 import { octopusApiKeyProvider } from "../../src/octopus/api-key";
-import { NO_OCTOPUS_ENV, assertNoSecrets, errorText, failure, useOctopusEmulator, withEnv } from "../support/octopus";
-import type { Provider } from "../support/octopus";
+import { NO_OCTOPUS_ENV, useOctopusEmulator } from "../support/octopus";
+import { errorCollector, expectCheckFailure, withEnv } from "../support/provider";
+import type { Provider } from "../support/provider";
 
 const provider = octopusApiKeyProvider as Provider;
 const inFuture = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();
@@ -11,12 +12,7 @@ const inFuture = (days: number) => new Date(Date.now() + days * 86_400_000).toIS
 describe("OctopusApiKey provider (emulator)", () => {
   const emu = useOctopusEmulator();
   const created: string[] = [];
-  const errors: Error[] = [];
-  const failing = async (fn: () => Promise<unknown>) => {
-    const e = await failure(fn);
-    errors.push(e);
-    return e;
-  };
+  const { failing, assertNoneLeak } = errorCollector();
   const byKey = () => ({ serverUrl: emu.get().url, apiKey: emu.get().admin.apiKey! });
   const byLogin = () => ({ serverUrl: emu.get().url, username: emu.get().admin.username, password: emu.get().admin.password });
   /** Is this key accepted by the server right now? */
@@ -24,7 +20,7 @@ describe("OctopusApiKey provider (emulator)", () => {
   after(() => {
     const emulator = emu.get();
     const secrets = [emulator.admin.apiKey, emulator.admin.password, ...created];
-    for (const e of errors) assertNoSecrets(errorText(e), secrets);
+    assertNoneLeak(secrets);
   });
 
   it("create, read, delete with an API key: the key works until it is revoked", async () => {
@@ -151,10 +147,7 @@ describe("OctopusApiKey provider (emulator)", () => {
     ];
     for (const row of table) {
       it(`check: ${row.name}`, async () => {
-        const result = await provider.check({}, { ...row.inputs, connection: byKey() });
-        const hit = (result.failures ?? []).find((f) => f.property === row.property);
-        assert.ok(hit, JSON.stringify(result.failures));
-        assert.match(hit.reason, row.reason);
+        await expectCheckFailure(provider, { ...row.inputs, connection: byKey() }, row.property, row.reason, [emu.get().admin.apiKey]);
         assert.equal(emu.get().requests.length, 0);
       });
     }

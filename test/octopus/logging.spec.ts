@@ -6,8 +6,9 @@ import { generateKeyPairSync } from "node:crypto";
 import { octopusApiKeyProvider } from "../../src/octopus/api-key";
 import { octopusSshAccountProvider } from "../../src/octopus/ssh-account";
 import { generateKeyPair } from "../../src/ssh/keys";
-import { assertNoSecrets, failure, useOctopusEmulator, withEnv } from "../support/octopus";
-import type { Provider } from "../support/octopus";
+import { useOctopusEmulator } from "../support/octopus";
+import { assertNoSecrets, failure, withEnv } from "../support/provider";
+import type { Provider } from "../support/provider";
 
 describe("debug logging", () => {
   const emu = useOctopusEmulator();

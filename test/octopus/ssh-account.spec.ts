@@ -6,8 +6,9 @@ import { ConfigurationError } from "../../src/core/errors";
 import { UNKNOWN } from "../../src/core/provider";
 import { octopusSshAccountProvider } from "../../src/octopus/ssh-account";
 import { generateKeyPair, inspectPrivateKey } from "../../src/ssh/keys";
-import { NO_OCTOPUS_ENV, assertNoSecrets, errorText, failure, useOctopusEmulator, withEnv } from "../support/octopus";
-import type { Provider } from "../support/octopus";
+import { NO_OCTOPUS_ENV, useOctopusEmulator } from "../support/octopus";
+import { errorCollector, expectCheckFailure, withEnv } from "../support/provider";
+import type { Provider } from "../support/provider";
 
 const provider = octopusSshAccountProvider as Provider;
 
@@ -31,14 +32,9 @@ describe("OctopusSshAccount provider (emulator)", () => {
     return account;
   };
   const decoded = (id: string) => Buffer.from(stored(id).PrivateKeyFile!, "base64").toString("utf8");
-  const errors: Error[] = [];
-  const failing = async (fn: () => Promise<unknown>) => {
-    const e = await failure(fn);
-    errors.push(e);
-    return e;
-  };
+  const { failing, assertNoneLeak } = errorCollector();
   after(() => {
-    for (const e of errors) assertNoSecrets(errorText(e), secrets());
+    assertNoneLeak(secrets());
   });
 
   it("create, read, update (rename, rotate), delete: one request each, account id kept", async () => {
@@ -266,13 +262,7 @@ describe("OctopusSshAccount provider (emulator)", () => {
     ];
     for (const row of table) {
       it(row.name, async () => {
-        const result = await provider.check({}, { ...inputs(), ...row.change });
-        const failures = result.failures ?? [];
-        assert.ok(failures.length > 0, "no failure reported");
-        const hit = failures.find((f) => f.property === row.property);
-        assert.ok(hit, `no failure on ${row.property}: ${JSON.stringify(failures)}`);
-        assert.match(hit.reason, row.reason);
-        assertNoSecrets(JSON.stringify(failures), secrets());
+        await expectCheckFailure(provider, { ...inputs(), ...row.change }, row.property, row.reason, secrets());
         assert.equal(emu.get().requests.length, 0);
       });
     }

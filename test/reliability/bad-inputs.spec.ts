@@ -15,8 +15,8 @@ import { octopusApiKeyProvider } from "../../src/octopus/api-key";
 import { octopusSshAccountProvider } from "../../src/octopus/ssh-account";
 import { generateKeyPair } from "../../src/ssh/keys";
 import { tfcSshKeyProvider } from "../../src/tfc/ssh-key";
-import { assertNoSecrets, errorText, withEnv } from "../support/octopus";
-import type { Provider } from "../support/octopus";
+import { assertNoSecrets, errorText, withEnv } from "../support/provider";
+import type { Provider } from "../support/provider";
 
 type Resource = "OctopusSshAccount" | "OctopusApiKey" | "TfcSshKey" | "NovaKeypair";
 const PROVIDERS: Record<Resource, Provider> = {

@@ -12,8 +12,8 @@ import type { OctopusEmulator } from "../../src/emulators/octopus";
 import { octopusSshAccountProvider } from "../../src/octopus/ssh-account";
 import { generateKeyPair } from "../../src/ssh/keys";
 import { REPO_ROOT } from "../support/host";
-import { failure } from "../support/octopus";
-import type { Provider } from "../support/octopus";
+import { failure } from "../support/provider";
+import type { Provider } from "../support/provider";
 
 const provider = octopusSshAccountProvider as Provider;
 

@@ -9,8 +9,8 @@ import { startTfcEmulator } from "../../src/emulators/tfc";
 import type { TfcEmulator } from "../../src/emulators/tfc";
 import { generateKeyPair } from "../../src/ssh/keys";
 import { tfcSshKeyProvider } from "../../src/tfc/ssh-key";
-import { assertNoSecrets, errorText, failure, withEnv } from "../support/octopus";
-import type { Provider } from "../support/octopus";
+import { errorCollector, expectCheckFailure, withEnv } from "../support/provider";
+import type { Provider } from "../support/provider";
 
 const provider = tfcSshKeyProvider as Provider;
 const NO_TFE_ENV = { TFE_TOKEN: undefined, TFE_HOSTNAME: undefined, TFE_ADDRESS: undefined, TFE_ORGANIZATION: undefined };
@@ -20,12 +20,7 @@ describe("TfcSshKey provider (emulator)", () => {
   const key = generateKeyPair({ algorithm: "ed25519" });
   const other = generateKeyPair({ algorithm: "ed25519" });
   const rsaPem = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" }).toString();
-  const errors: Error[] = [];
-  const failing = async (fn: () => Promise<unknown>) => {
-    const e = await failure(fn);
-    errors.push(e);
-    return e;
-  };
+  const { failing, assertNoneLeak } = errorCollector();
   const conn = (token = tfc.tokens.user) => ({ address: tfc.url, token });
   let n = 0;
   const inputs = (over: Record<string, unknown> = {}) => ({ organization: tfc.organization, name: `modules-${++n}`, privateKey: key.privateKey, connection: conn(), ...over });
@@ -35,7 +30,7 @@ describe("TfcSshKey provider (emulator)", () => {
   });
   after(async () => {
     await tfc.close();
-    for (const e of errors) assertNoSecrets(errorText(e), [key.privateKey, other.privateKey, rsaPem, tfc.tokens.user, tfc.tokens.team, tfc.tokens.organization]);
+    assertNoneLeak([key.privateKey, other.privateKey, rsaPem, tfc.tokens.user, tfc.tokens.team, tfc.tokens.organization]);
   });
   beforeEach(() => {
     tfc.requests.clear();
@@ -145,11 +140,7 @@ describe("TfcSshKey provider (emulator)", () => {
     ];
     for (const row of table) {
       it(`check: ${row.name}`, async () => {
-        const result = await provider.check({}, inputs(row.change));
-        const hit = (result.failures ?? []).find((f) => f.property === row.property);
-        assert.ok(hit, JSON.stringify(result.failures));
-        assert.match(hit.reason, row.reason);
-        assertNoSecrets(JSON.stringify(result.failures), [key.privateKey, encrypted]);
+        await expectCheckFailure(provider, inputs(row.change), row.property, row.reason, [key.privateKey, encrypted]);
         assert.equal(tfc.requests.length, 0);
       });
     }

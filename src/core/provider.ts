@@ -104,6 +104,22 @@ export async function runOperation(impl: ResourceImpl, op: Operation, host: Prov
   }
 }
 
+/** Set by `check` on the inputs of a resource that is already in state (see {@link adoptionInputs}). */
+export const MANAGED = "__managed";
+
+/**
+ * Scopes `adopt` to the first create: for a resource already in state (old inputs given), `adopt` is
+ * dropped and the inputs are marked {@link MANAGED}, so a later replacement makes a new object
+ * instead of taking over whatever has the name, and create can tell a replacement (whose old object
+ * still holds the name) from a new resource.
+ */
+export function adoptionInputs(olds: Props, news: Props): Props {
+  const inState = Object.keys(olds).some((k) => k !== "__provider");
+  if (!inState) return news;
+  const { adopt: _dropped, ...rest } = news;
+  return { ...rest, [MANAGED]: true };
+}
+
 /** A failure to report from `check`: `{property, reason}`. */
 export interface CheckFailure {
   property: string;

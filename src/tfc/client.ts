@@ -69,13 +69,24 @@ export function requireOrganization(resource: string, organization: string | und
 
 const ID = /^[^/\s]+$/;
 
+// Per provider process: one listing of each organization's keys, to refuse a name that is already
+// taken (HCP Terraform itself allows duplicates, which makes "which key is ours" unanswerable).
+const keyLists = new Map<string, Promise<SshKeyData[]>>();
+
+/** Forgets the cached key listings (tests). */
+export function resetTfcCaches(): void {
+  keyLists.clear();
+}
+
 /** HCP Terraform client for one resolved connection. */
 export class TfcClient {
   readonly settings: TfcSettings;
   private readonly http: HttpClient;
+  private readonly credentialKey: string;
 
   constructor(settings: TfcSettings, httpOptions: Partial<HttpClientOptions> = {}) {
     this.settings = settings;
+    this.credentialKey = `tfc|${settings.apiBase}|${createHash("sha256").update(settings.token).digest("hex")}`;
     this.http = new HttpClient({
       service: "HCP Terraform",
       baseUrl: settings.apiBase,
@@ -85,7 +96,7 @@ export class TfcClient {
       contentType: "application/vnd.api+json",
       accept: "application/vnd.api+json",
       // 30 requests per second per user: every request with this token waits out a 429 together.
-      throttleKey: `tfc|${settings.apiBase}|${createHash("sha256").update(settings.token).digest("hex")}`,
+      throttleKey: this.credentialKey,
       ...(settings.tls ? { tls: settings.tls } : {}),
       ...httpOptions,
     });
@@ -99,13 +110,15 @@ export class TfcClient {
 
   /**
    * Creates a key. POST is not idempotent: when the outcome is unknown (connection dropped, timeout,
-   * 5xx), the organization's keys are listed before trying again and the newest key with this name,
-   * if any, is taken as ours.
+   * 5xx), the organization's keys are listed before trying again and the newest key with this name
+   * that is not one of `existing` (the keys with this name before the create: during a replacement,
+   * the old key), if any, is taken as ours.
    */
-  async createSshKey(organization: string, name: string, value: string): Promise<SshKeyData> {
+  async createSshKey(organization: string, name: string, value: string, existing: readonly SshKeyData[] = []): Promise<SshKeyData> {
+    const before = new Set(existing.map((k) => k.id));
     checkId("organization", organization);
     const path = `/organizations/${encodeURIComponent(organization)}/ssh-keys`;
-    return createWithLookup(
+    const created = await createWithLookup(
       async () =>
         (
           await this.request({
@@ -116,8 +129,32 @@ export class TfcClient {
             what: "the created SSH key",
           })
         ).body.data,
-      async () => (await this.listSshKeys(organization)).filter((k) => k.attributes.name === name).at(-1),
+      async () => (await this.listSshKeys(organization)).filter((k) => k.attributes.name === name && !before.has(k.id)).at(-1),
     );
+    // Later creates in this process see it, so two resources cannot both take one name.
+    const listed = keyLists.get(this.listKey(organization));
+    if (listed) await listed.then((keys) => keys.push(created), () => undefined);
+    return created;
+  }
+
+  /**
+   * The organization's keys with this name: from one listing per organization per process, plus the
+   * keys this process made since. Keys made elsewhere after the listing are missed; that only lets a
+   * duplicate through, as the API itself would.
+   */
+  async sshKeysNamed(organization: string, name: string): Promise<SshKeyData[]> {
+    const key = this.listKey(organization);
+    let pending = keyLists.get(key);
+    if (!pending) {
+      pending = this.listSshKeys(organization);
+      keyLists.set(key, pending);
+      pending.catch(() => keyLists.delete(key));
+    }
+    return (await pending).filter((k) => k.attributes.name === name);
+  }
+
+  private listKey(organization: string): string {
+    return `${this.credentialKey}|${organization}`;
   }
 
 

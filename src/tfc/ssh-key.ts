@@ -24,7 +24,7 @@ import type { TlsConnectionArgs } from "../core/connection";
 import { z } from "zod";
 import { InputError, InvalidKeyError, ResponseValidationError } from "../core/errors";
 import type { OperationContext, ResourceImpl } from "../core/provider";
-import { containsUnknown, diffProps, inputsFrom, schemaFailures } from "../core/provider";
+import { MANAGED, adoptionInputs, containsUnknown, diffProps, inputsFrom, schemaFailures } from "../core/provider";
 import provider = require("../internal/tfc-ssh-key");
 import { comparableKeyText, inspectPrivateKey, keyFileText } from "../ssh/keys";
 import { TfcClient, explainNotFound, requireOrganization, resolveTfcSettings } from "./client";
@@ -55,6 +55,20 @@ export interface TfcSshKeyArgs {
    * a key's value); workspaces that use the key must then be pointed at the new id.
    */
   privateKey: pulumi.Input<string>;
+  /**
+   * Take over an existing key instead of creating one: `true` adopts the organization's only key
+   * named `name`; a key id (`sshkey-...`) adopts that key and renames it to `name`. Acts on the first
+   * create only. HCP Terraform never returns key text, so it cannot check that the key holds
+   * `privateKey`: give the private key it was made with. Without `adopt`, a name that is already
+   * taken in the organization is an error.
+   */
+  adopt?: pulumi.Input<boolean | string>;
+  /** Overrides the ambient connection. Stored as a secret. */
+  connection?: pulumi.Input<TfcConnection>;
+}
+
+/** What {@link TfcSshKey.get} needs besides the id: where to look. */
+export interface TfcSshKeyLookup {
   /** Overrides the ambient connection. Stored as a secret. */
   connection?: pulumi.Input<TfcConnection>;
 }
@@ -64,6 +78,7 @@ export interface TfcSshKeyInputs {
   organization?: string;
   name: string;
   privateKey: string;
+  adopt?: boolean | string;
   connection?: TfcConnectionArgs;
 }
 
@@ -76,6 +91,8 @@ export interface TfcSshKeyOutputs extends TfcSshKeyInputs {
   keyType: string;
 }
 
+const ADOPT_RULE = "adopt must be true (adopt the key named `name`) or the id of the key to adopt (sshkey-...)";
+
 const InputsSchema = z.object({
   organization: z.string().regex(/^[^/\s]+$/, { message: "organization must be an organization name, without '/' or spaces" }).optional(),
   name: z
@@ -83,6 +100,9 @@ const InputsSchema = z.object({
     .refine((s) => s.trim().length > 0, { message: "name must not be empty" })
     .refine((s) => s === s.trim(), { message: "name has leading or trailing spaces: remove them" }),
   privateKey: z.string({ error: "privateKey is required: give the private key as PEM or OpenSSH text, or base64 of it" }),
+  adopt: z
+    .union([z.boolean(), z.string().regex(/^[^/\s]+$/, { message: ADOPT_RULE })], { error: ADOPT_RULE })
+    .optional(),
   connection: TfcConnectionSchema.optional(),
 });
 
@@ -109,7 +129,38 @@ function organizationFor(inputs: TfcSshKeyInputs, ctx: OperationContext): { clie
 }
 
 function inputsOf(props: Record<string, any>): TfcSshKeyInputs {
-  return inputsFrom<TfcSshKeyInputs>(props, ["organization", "name", "privateKey", "connection"]);
+  return inputsFrom<TfcSshKeyInputs>(props, ["organization", "name", "privateKey", "adopt", "connection"]);
+}
+
+/**
+ * The key `adopt` names: by id, or the only key with the declared name. Listed fresh (not from the
+ * per-process cache): adoption must see the organization as it is now.
+ */
+async function keyToAdopt(client: TfcClient, organization: string, inputs: TfcSshKeyInputs): Promise<SshKeyData> {
+  const keys = await client.listSshKeys(organization);
+  if (typeof inputs.adopt === "string") {
+    const byId = keys.find((k) => k.id === inputs.adopt);
+    if (!byId) {
+      throw new InputError("adopt", `the organization '${organization}' has no SSH key with id '${inputs.adopt}' that this token can see; give the id of an existing key, or remove adopt to create a new one`);
+    }
+    return byId;
+  }
+  const named = keys.filter((k) => k.attributes.name === inputs.name);
+  if (named.length === 0) {
+    throw new InputError("adopt", `the organization '${organization}' has no SSH key named '${inputs.name}' to adopt; remove adopt to create it, or adopt a key by its id (adopt: "sshkey-...")`);
+  }
+  if (named.length > 1) {
+    throw new InputError("adopt", `the organization '${organization}' has ${named.length} SSH keys named '${inputs.name}' (${named.map((k) => k.id).join(", ")}); adopt one by its id (adopt: "sshkey-...")`);
+  }
+  return named[0]!;
+}
+
+function takenMessage(organization: string, name: string, keys: readonly SshKeyData[]): string {
+  const ids = keys.map((k) => k.id);
+  return (
+    `the organization '${organization}' already has an SSH key named '${name}' (${ids.join(", ")}). ` +
+    `To manage it with this resource, set \`adopt: ${ids.length === 1 ? "true" : `"${ids[0]}"`}\` and give the private key it holds as privateKey; or choose another name`
+  );
 }
 
 function outputsFrom(inputs: TfcSshKeyInputs, key: SshKeyData, organization: string, info: { publicKey: string; fingerprint: string; keyType: string }): TfcSshKeyOutputs {
@@ -124,7 +175,8 @@ export const tfcSshKeyImpl: ResourceImpl = {
     return [props.privateKey, comparableKeyText(props.privateKey) ?? undefined, props.connection?.token];
   },
 
-  async check(_olds, news) {
+  async check(olds, given) {
+    const news = adoptionInputs(olds, given);
     const failures = schemaFailures(InputsSchema, news);
     if (!failures.some((f) => f.property === "privateKey") && !containsUnknown(news.privateKey)) {
       try {
@@ -161,7 +213,15 @@ export const tfcSshKeyImpl: ResourceImpl = {
     const { client, organization } = organizationFor(inputs, ctx);
     let key: SshKeyData;
     try {
-      key = await client.createSshKey(organization, inputs.name, keyFileText(info.text));
+      if (inputs.adopt !== undefined && inputs.adopt !== false) {
+        key = await keyToAdopt(client, organization, inputs);
+        if (key.attributes.name !== inputs.name) key = await client.renameSshKey(key.id, inputs.name);
+      } else {
+        // A replacement's old key still holds the name; a new resource must not share it.
+        const existing = await client.sshKeysNamed(organization, inputs.name);
+        if (existing.length && raw[MANAGED] !== true) throw new InputError("name", takenMessage(organization, inputs.name, existing));
+        key = await client.createSshKey(organization, inputs.name, keyFileText(info.text), existing);
+      }
     } catch (error) {
       if (ResponseValidationError.isInstance(error)) {
         const same = (await client.listSshKeys(organization).catch(() => [])).filter((k) => k.attributes.name === inputs.name);
@@ -177,7 +237,11 @@ export const tfcSshKeyImpl: ResourceImpl = {
     const old = props as TfcSshKeyOutputs;
     const client = new TfcClient(resolveTfcSettings(ctx.resource, old.connection, ctx));
     const key = await client.getSshKey(id);
-    if (!key) return {};
+    if (!key) {
+      // A lookup (`TfcSshKey.get`) of a key that is not there is an error; a refresh forgets it.
+      if (!old.sshKeyId) throw new InputError("id", `HCP Terraform has no SSH key '${id}', or this token cannot see it`);
+      return {};
+    }
     const inputs = inputsOf(old);
     if (key.attributes.name !== old.name) inputs.name = key.attributes.name;
     return { id, props: { ...old, name: key.attributes.name, sshKeyId: key.id }, inputs };
@@ -244,7 +308,8 @@ export class TfcSshKey extends pulumi.dynamic.Resource {
       {
         organization: args.organization,
         name: args.name,
-        privateKey: pulumi.secret(args.privateKey),
+        privateKey: args.privateKey === undefined ? undefined : pulumi.secret(args.privateKey),
+        adopt: args.adopt,
         connection: args.connection === undefined ? undefined : pulumi.secret(args.connection),
         sshKeyId: undefined,
         publicKey: undefined,
@@ -255,6 +320,21 @@ export class TfcSshKey extends pulumi.dynamic.Resource {
       "tfc",
       "SshKey",
     );
+  }
+
+  /**
+   * Looks up an existing key by id, for keys managed elsewhere: Pulumi reads it on every `up` and
+   * `refresh` and never changes or deletes it. Its outputs are `sshKeyId` and `name` (HCP Terraform
+   * never returns key text, so `privateKey`, `publicKey` and `fingerprint` are undefined).
+   *
+   * @example
+   * ```ts
+   * const shared = TfcSshKey.get("shared", "sshkey-GxrePWre1Ezug7aM");
+   * export const sharedName = shared.name;
+   * ```
+   */
+  static get(name: string, id: pulumi.Input<pulumi.ID>, opts?: pulumi.CustomResourceOptions, lookup: TfcSshKeyLookup = {}): TfcSshKey {
+    return new TfcSshKey(name, { connection: lookup.connection } as TfcSshKeyArgs, pulumi.mergeOptions(opts, { id }));
   }
 }
 

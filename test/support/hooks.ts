@@ -4,6 +4,7 @@ import { closePools } from "../../src/core/http";
 import { resetNovaCaches } from "../../src/nova/client";
 import { resetOpenStackCaches } from "../../src/nova/keystone";
 import { resetOctopusCaches } from "../../src/octopus/client";
+import { resetTfcCaches } from "../../src/tfc/client";
 
 export const mochaHooks = {
   afterEach(): void {
@@ -11,6 +12,7 @@ export const mochaHooks = {
     resetOctopusCaches();
     resetOpenStackCaches();
     resetNovaCaches();
+    resetTfcCaches();
   },
   async afterAll(): Promise<void> {
     await closePools();

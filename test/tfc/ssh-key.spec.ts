@@ -37,16 +37,22 @@ describe("TfcSshKey provider (emulator)", () => {
     tfc.faults.clear();
   });
 
-  it("create, read, rename, delete: one request each; the key text is uploaded once, as given", async () => {
+  it("create, read, rename, delete: one request each (plus one listing per process); the key text is uploaded once, as given", async () => {
     const args = inputs();
     assert.deepEqual((await provider.check({}, args)).failures ?? [], []);
     assert.equal(tfc.requests.length, 0);
     const created = await provider.create(args);
     assert.match(created.id, /^sshkey-/);
-    assert.deepEqual(tfc.requests.map((r) => `${r.method} ${r.path}`), [`POST /api/v2/organizations/${tfc.organization}/ssh-keys`]);
-    assert.equal(tfc.requests[0]!.headers["content-type"], "application/vnd.api+json");
+    const keysPath = `/api/v2/organizations/${tfc.organization}/ssh-keys`;
+    assert.deepEqual(tfc.requests.map((r) => `${r.method} ${r.path}`), [`GET ${keysPath}`, `POST ${keysPath}`]);
+    assert.equal(tfc.requests[1]!.headers["content-type"], "application/vnd.api+json");
+    tfc.requests.clear();
+    const second = await provider.create(inputs());
+    assert.deepEqual(tfc.requests.map((r) => `${r.method} ${r.path}`), [`POST ${keysPath}`], "the listing is made once per process");
+    await provider.delete(second.id, second.outs!);
     assert.equal(tfc.state.sshKeys.get(created.id)!.value, key.privateKey);
     const outs = created.outs!;
+    assert.equal(outs.adopt, undefined);
     assert.equal(outs.sshKeyId, created.id);
     assert.equal(outs.organization, tfc.organization);
     assert.equal(outs.fingerprint, key.fingerprint);
@@ -150,7 +156,7 @@ describe("TfcSshKey provider (emulator)", () => {
     it("an organization token: a message that says SSH keys need a user or team token", async () => {
       const before = count();
       const e = await failing(() => provider.create(inputs({ connection: conn(tfc.tokens.organization) })));
-      assert.match(e.message, /^TfcSshKey create failed: POST \/api\/v2\/organizations\/[^/]+\/ssh-keys -> 404 not found .*organization tokens: SSH keys need a user or team token/);
+      assert.match(e.message, /^TfcSshKey create failed: GET \/api\/v2\/organizations\/[^/]+\/ssh-keys\S* -> 404 not found .*organization tokens: SSH keys need a user or team token/);
       assert.equal(count(), before);
     });
 
@@ -161,7 +167,7 @@ describe("TfcSshKey provider (emulator)", () => {
 
     it("a wrong token", async () => {
       const e = await failing(() => provider.create(inputs({ connection: conn("wrongtoken.atlasv1.nope") })));
-      assert.match(e.message, /^TfcSshKey create failed: POST .* -> 401 unauthorized/);
+      assert.match(e.message, /^TfcSshKey create failed: GET \/api\/v2\/organizations\/[^/]+\/ssh-keys\S* -> 401 unauthorized/);
       assert.ok(!e.message.includes("wrongtoken.atlasv1"));
     });
 
@@ -179,6 +185,104 @@ describe("TfcSshKey provider (emulator)", () => {
     it("a hostname given as a URL", async () => {
       const e = await withEnv(NO_TFE_ENV, () => failing(() => provider.create(inputs({ connection: { hostname: "https://tfe.example.com/x", token: "t" } }))));
       assert.match(e.message, /must be a host name like tfe\.example\.com; give a full URL as connection\.address or TFE_ADDRESS instead/);
+    });
+  });
+
+  describe("existing keys: adopt, names already taken, lookups", () => {
+    /** A key made outside Pulumi (as terraform-provider-tfe would), with a plain API call. */
+    async function madeElsewhere(name: string, privateKey = key.privateKey): Promise<string> {
+      const res = await fetch(`${tfc.url}/api/v2/organizations/${tfc.organization}/ssh-keys`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${tfc.tokens.user}`, "content-type": "application/vnd.api+json" },
+        body: JSON.stringify({ data: { type: "ssh-keys", attributes: { name, value: privateKey } } }),
+      });
+      assert.equal(res.status, 201);
+      return ((await res.json()) as { data: { id: string } }).data.id;
+    }
+    const keysNamed = (name: string) => [...tfc.state.sshKeys.values()].filter((k) => k.name === name);
+
+    it("a name already taken: an error naming the key and `adopt`, and nothing created", async () => {
+      const args = inputs();
+      const id = await madeElsewhere(args.name);
+      const e = await failing(() => provider.create(args));
+      assert.match(e.message, new RegExp(`already has an SSH key named '${args.name}' \\(${id}\\)`));
+      assert.match(e.message, /set `adopt: true` and give the private key it holds/);
+      assert.equal(keysNamed(args.name).length, 1);
+    });
+
+    it("adopt: true takes over the only key with the name: no new key, and it is managed from then on", async () => {
+      const args = inputs({ adopt: true });
+      const id = await madeElsewhere(args.name);
+      tfc.requests.clear();
+      const created = await provider.create(args);
+      assert.equal(created.id, id);
+      assert.deepEqual(tfc.requests.map((r) => r.method), ["GET"], "one listing, nothing written");
+      assert.equal(created.outs!.fingerprint, key.fingerprint);
+      // The next up: check drops adopt (it acted once); nothing changes.
+      const next = await provider.check(args, args);
+      assert.equal(next.inputs!.adopt, undefined);
+      assert.equal((await provider.diff(id, created.outs!, next.inputs!)).changes, false);
+      // A rename is an update of that key; destroy deletes it.
+      await provider.update(id, created.outs!, { ...next.inputs!, name: `${args.name}-x` });
+      assert.equal(tfc.state.sshKeys.get(id)!.name, `${args.name}-x`);
+      await provider.delete(id, created.outs!);
+      assert.equal(tfc.state.sshKeys.has(id), false);
+    });
+
+    it("adopt by id renames the key to the declared name", async () => {
+      const id = await madeElsewhere("legacy name");
+      const args = inputs({ adopt: id });
+      const created = await provider.create(args);
+      assert.equal(created.id, id);
+      assert.equal(tfc.state.sshKeys.get(id)!.name, args.name);
+      assert.equal(tfc.state.sshKeys.size, [...tfc.state.sshKeys.keys()].length);
+      await provider.delete(id, created.outs!);
+    });
+
+    it("adopt errors: no such key, an unknown id, two keys with the name; nothing created", async () => {
+      const count = tfc.state.sshKeys.size;
+      const missing = await failing(() => provider.create(inputs({ adopt: true })));
+      assert.match(missing.message, /adopt: the organization '.*' has no SSH key named 'modules-\d+' to adopt; remove adopt to create it/);
+      const unknown = await failing(() => provider.create(inputs({ adopt: "sshkey-nope" })));
+      assert.match(unknown.message, /adopt: the organization '.*' has no SSH key with id 'sshkey-nope'/);
+      const args = inputs({ adopt: true });
+      const a = await madeElsewhere(args.name);
+      const b = await madeElsewhere(args.name, other.privateKey);
+      const twice = await failing(() => provider.create(args));
+      assert.match(twice.message, new RegExp(`has 2 SSH keys named '${args.name}' \\(${a}, ${b}\\); adopt one by its id`));
+      assert.equal(tfc.state.sshKeys.size, count + 2);
+      await expectCheckFailure(provider, inputs({ adopt: "has space" }), "adopt", /adopt must be true .* or the id of the key to adopt/);
+    });
+
+    it("a replacement may reuse the old key's name (create before delete), and a lost answer then does not take the old key", async () => {
+      const args = inputs();
+      const old = await provider.create(args);
+      const checked = await provider.check(args, { ...args, privateKey: other.privateKey });
+      tfc.faults.script({ method: "POST", fault: { kind: "reset" } });
+      const replacement = await withEnv({ PULUMI_ACCESS_KEYS_RETRY_BASE_MS: "5" }, () => provider.create(checked.inputs!));
+      assert.notEqual(replacement.id, old.id);
+      assert.equal(tfc.state.sshKeys.get(replacement.id)!.value, other.privateKey);
+      assert.equal(keysNamed(args.name).length, 2);
+      await provider.delete(old.id, old.outs!);
+      await provider.delete(replacement.id, replacement.outs!);
+    });
+
+    it("two new resources cannot take one name in one process", async () => {
+      const args = inputs();
+      const first = await provider.create(args);
+      const e = await failing(() => provider.create({ ...args }));
+      assert.match(e.message, /already has an SSH key named/);
+      await provider.delete(first.id, first.outs!);
+    });
+
+    it("get: reads a key by id from its id alone, and fails clearly for an unknown one", async () => {
+      const id = await madeElsewhere("shared");
+      const read = await provider.read!(id, { connection: conn() });
+      assert.equal(read.id, id);
+      assert.equal(read.props!.name, "shared");
+      assert.equal(read.props!.sshKeyId, id);
+      const e = await failing(() => provider.read!("sshkey-missing", { connection: conn() }));
+      assert.match(e.message, /HCP Terraform has no SSH key 'sshkey-missing', or this token cannot see it/);
     });
   });
 

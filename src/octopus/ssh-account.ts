@@ -21,9 +21,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { TlsConnectionArgs } from "../core/connection";
 import { z } from "zod";
-import { InputError, InvalidKeyError, ResponseValidationError, isNotFound } from "../core/errors";
+import { HttpError, InputError, InvalidKeyError, ResponseValidationError, isNotFound } from "../core/errors";
 import type { OperationContext, ResourceImpl } from "../core/provider";
-import { containsUnknown, diffProps, inputsFrom, schemaFailures } from "../core/provider";
+import { adoptionInputs, containsUnknown, diffProps, inputsFrom, schemaFailures } from "../core/provider";
 import provider = require("../internal/octopus-ssh-account");
 import { comparableKeyText, inspectPrivateKey, keyFileText, toBase64 } from "../ssh/keys";
 import { OctopusClient, resolveOctopusSettings } from "./client";
@@ -70,7 +70,23 @@ export interface OctopusSshAccountArgs {
   tenantedDeploymentParticipation?: pulumi.Input<TenantedDeploymentParticipation>;
   /** Space id (`Spaces-1`) or name. Default: the connection's space, else the server's default space. Changing it replaces the account. */
   space?: pulumi.Input<string>;
+  /**
+   * Take over an existing account instead of creating one: `true` adopts the account named `name` in
+   * the space; an account id (`Accounts-12`) adopts that account. Everything this resource declares
+   * (name, username, the private key, scoping) is then written to it, and it is managed, and deleted
+   * by `destroy`, like one this resource made. Acts on the first create only. Without `adopt`, a name
+   * that is already taken gives an error that names the account.
+   */
+  adopt?: pulumi.Input<boolean | string>;
   /** Overrides the ambient connection (stack config, environment). Stored as a secret. */
+  connection?: pulumi.Input<OctopusConnection>;
+}
+
+/** What {@link OctopusSshAccount.get} needs besides the id: where to look. */
+export interface OctopusSshAccountLookup {
+  /** Space id or name. Default: the connection's space, else the server's default space. */
+  space?: pulumi.Input<string>;
+  /** Overrides the ambient connection. Stored as a secret. */
   connection?: pulumi.Input<OctopusConnection>;
 }
 
@@ -86,6 +102,7 @@ export interface SshAccountInputs {
   tenantTags?: string[];
   tenantedDeploymentParticipation?: TenantedDeploymentParticipation;
   space?: string;
+  adopt?: boolean | string;
   connection?: OctopusConnectionArgs;
 }
 
@@ -110,6 +127,7 @@ const INPUT_KEYS = [
   "tenantTags",
   "tenantedDeploymentParticipation",
   "space",
+  "adopt",
   "connection",
 ] as const;
 
@@ -118,6 +136,8 @@ const nonBlank = (what: string) =>
 
 const idList = (what: string) =>
   z.array(z.string().refine((s) => s.trim().length > 0, { message: `${what} entries must not be empty` }), { error: `${what} must be a list of strings` });
+
+const ADOPT_RULE = "adopt must be true (adopt the account named `name`) or the id of the account to adopt (Accounts-N)";
 
 const InputsSchema = z.object({
   name: nonBlank("name")
@@ -134,6 +154,7 @@ const InputsSchema = z.object({
     .optional(),
   tenantedDeploymentParticipation: z.enum(TENANTED_PARTICIPATION, { error: `tenantedDeploymentParticipation must be one of ${TENANTED_PARTICIPATION.join(", ")}` }).optional(),
   space: nonBlank("space").optional(),
+  adopt: z.union([z.boolean(), z.string().regex(/^Accounts-\d+$/, { message: ADOPT_RULE })], { error: ADOPT_RULE }).optional(),
   connection: OctopusConnectionSchema.optional(),
 });
 
@@ -195,6 +216,31 @@ function inputsOf(props: Record<string, any>): SshAccountInputs {
   return inputsFrom<SshAccountInputs>(props, INPUT_KEYS);
 }
 
+/** The account `adopt` names: by id, or by name in the space. It must be an SSH key pair account. */
+async function accountToAdopt(octopus: OctopusClient, spaceId: string, inputs: SshAccountInputs): Promise<Account> {
+  const byId = typeof inputs.adopt === "string";
+  const found = byId ? await octopus.getAccount(spaceId, inputs.adopt as string) : await octopus.findAccountByName(spaceId, inputs.name);
+  if (!found) {
+    throw new InputError(
+      "adopt",
+      byId
+        ? `there is no account '${String(inputs.adopt)}' in ${spaceId} that these credentials can see; give the id of an existing account, or remove adopt to create a new one`
+        : `there is no account named '${inputs.name}' in ${spaceId} to adopt; remove adopt to create it, or adopt an account by its id (adopt: "Accounts-N")`,
+    );
+  }
+  if (found.AccountType !== "SshKeyPair") {
+    throw new InputError("adopt", `account ${found.Id} ('${found.Name}') is a ${found.AccountType} account, not an SSH key pair: adopt an SSH key pair account, or choose another name`);
+  }
+  return found;
+}
+
+function takenMessage(account: Account, spaceId: string): string {
+  return (
+    `the name is taken by ${account.AccountType === "SshKeyPair" ? "the SSH key pair account" : `the ${account.AccountType} account`} ${account.Id} in ${spaceId}. ` +
+    (account.AccountType === "SshKeyPair" ? `To manage that account with this resource, set \`adopt: true\` (or \`adopt: "${account.Id}"\`); or choose another name` : "Choose another name")
+  );
+}
+
 /** The provider implementation, run in the Pulumi provider host. */
 export const sshAccountImpl: ResourceImpl = {
   resource: "OctopusSshAccount",
@@ -203,7 +249,8 @@ export const sshAccountImpl: ResourceImpl = {
     return [props.privateKey, comparableKeyText(props.privateKey) ?? undefined, props.privateKeyPassphrase, props.connection?.apiKey, props.connection?.password];
   },
 
-  async check(_olds, news) {
+  async check(olds, given) {
+    const news = adoptionInputs(olds, given);
     const failures = schemaFailures(InputsSchema, news);
     const bad = new Set(failures.map((f) => f.property.split(".")[0]));
     const inputs = news as SshAccountInputs;
@@ -259,9 +306,25 @@ export const sshAccountImpl: ResourceImpl = {
       PrivateKeyPassphrase: inputs.privateKeyPassphrase ? sensitiveNew(inputs.privateKeyPassphrase) : null,
     };
     let account: Account;
+    if (inputs.adopt !== undefined && inputs.adopt !== false) {
+      const existing = await accountToAdopt(octopus, spaceId, inputs);
+      // Octopus cannot show the key it holds, so the declared one is always written.
+      account = await octopus.updateAccount(spaceId, existing.Id, {
+        ...body,
+        Id: existing.Id,
+        ...(existing.Slug ? { Slug: existing.Slug } : {}),
+        PrivateKeyPassphrase: inputs.privateKeyPassphrase ? sensitiveNew(inputs.privateKeyPassphrase) : { HasValue: false },
+      });
+      return { id: account.Id, outs: outputsFrom(inputs, account, spaceId, key) };
+    }
     try {
       account = await octopus.createAccount(spaceId, body);
     } catch (error) {
+      // A taken name: say which account has it and how to take it over.
+      if (HttpError.isInstance(error) && error.status === 400) {
+        const taken = await octopus.findAccountByName(spaceId, body.Name).catch(() => undefined);
+        if (taken) error.message += ` (${takenMessage(taken, spaceId)})`;
+      }
       // The account was made but its answer is unreadable: record it (the engine keeps an object whose
       // create failed with an id) rather than orphan it.
       if (ResponseValidationError.isInstance(error)) {
@@ -283,7 +346,11 @@ export const sshAccountImpl: ResourceImpl = {
     const octopus = client(old, ctx);
     const spaceId = old.spaceId ?? (await octopus.resolveSpaceId(old.space));
     const account = await octopus.getAccount(spaceId, id);
-    if (!account || account.AccountType !== "SshKeyPair") return {};
+    if (!account || account.AccountType !== "SshKeyPair") {
+      // A lookup (`OctopusSshAccount.get`) of an account that is not there is an error; a refresh forgets it.
+      if (!old.accountId) throw new InputError("id", account ? `account ${id} in ${spaceId} is a ${account.AccountType} account, not an SSH key pair` : `there is no account ${id} in ${spaceId} that these credentials can see`);
+      return {};
+    }
     const inputs = inputsOf(old);
     // Take what Octopus stores; keep the old spelling where it means the same (no false drift).
     const remote = remoteFields(inputs);
@@ -407,7 +474,7 @@ export class OctopusSshAccount extends pulumi.dynamic.Resource {
       {
         name: args.name,
         username: args.username,
-        privateKey: pulumi.secret(args.privateKey),
+        privateKey: args.privateKey === undefined ? undefined : pulumi.secret(args.privateKey),
         privateKeyPassphrase: args.privateKeyPassphrase === undefined ? undefined : pulumi.secret(args.privateKeyPassphrase),
         description: args.description,
         environmentIds: args.environmentIds,
@@ -415,6 +482,7 @@ export class OctopusSshAccount extends pulumi.dynamic.Resource {
         tenantTags: args.tenantTags,
         tenantedDeploymentParticipation: args.tenantedDeploymentParticipation,
         space: args.space,
+        adopt: args.adopt,
         connection: args.connection === undefined ? undefined : pulumi.secret(args.connection),
         accountId: undefined,
         spaceId: undefined,
@@ -427,6 +495,21 @@ export class OctopusSshAccount extends pulumi.dynamic.Resource {
       "octopus",
       "SshAccount",
     );
+  }
+
+  /**
+   * Looks up an existing account by id, for accounts managed elsewhere: Pulumi reads it on every `up`
+   * and `refresh` and never changes or deletes it. Octopus never returns the private key, so
+   * `privateKey`, `publicKey` and `fingerprint` are undefined; the rest is as Octopus holds it.
+   *
+   * @example
+   * ```ts
+   * const shared = OctopusSshAccount.get("shared", "Accounts-12", undefined, { space: "Default" });
+   * export const sharedUsername = shared.username;
+   * ```
+   */
+  static get(name: string, id: pulumi.Input<pulumi.ID>, opts?: pulumi.CustomResourceOptions, lookup: OctopusSshAccountLookup = {}): OctopusSshAccount {
+    return new OctopusSshAccount(name, { space: lookup.space, connection: lookup.connection } as OctopusSshAccountArgs, pulumi.mergeOptions(opts, { id }));
   }
 }
 

@@ -305,6 +305,7 @@ describe("OctopusSshAccount provider (emulator)", () => {
       const before = countAccounts();
       const e = await failing(() => provider.create({ ...args }));
       assert.match(e.message, /-> 400 There was a problem with your request\..*already in use/);
+      assert.match(e.message, /the name is taken by the SSH key pair account Accounts-\d+ in Spaces-1\. To manage that account with this resource, set `adopt: true` \(or `adopt: "Accounts-\d+"`\)/);
       assert.equal(countAccounts(), before);
     });
 
@@ -318,6 +319,90 @@ describe("OctopusSshAccount provider (emulator)", () => {
     it("an invalid server URL", async () => {
       const e = await failing(() => provider.create(inputs({ connection: { serverUrl: "octopus.example.com", apiKey: "API-ABCDEFGHIJKLMNOPQRSTUVWXYZ" } })));
       assert.match(e.message, /the Octopus server URL from the resource argument connection\.serverUrl is not a valid URL/);
+    });
+  });
+
+  describe("existing accounts: adopt and lookups", () => {
+    const countAccounts = () => emu.get().state.accounts.size;
+    /** An account made outside Pulumi (as terraform-provider-octopusdeploy would), with a plain API call. */
+    async function madeElsewhere(name: string, extra: Record<string, unknown> = {}): Promise<string> {
+      const emulator = emu.get();
+      const res = await fetch(`${emulator.url}/api/Spaces-1/accounts`, {
+        method: "POST",
+        headers: { "x-octopus-apikey": emulator.admin.apiKey!, "content-type": "application/json" },
+        body: JSON.stringify({
+          AccountType: "SshKeyPair",
+          Name: name,
+          Username: "legacy",
+          Description: "made by hand",
+          PrivateKeyFile: { HasValue: true, NewValue: Buffer.from(rotated.privateKey).toString("base64") },
+          PrivateKeyPassphrase: { HasValue: true, NewValue: "old passphrase" },
+          EnvironmentIds: ["Environments-9"],
+          ...extra,
+        }),
+      });
+      assert.equal(res.status, 201, await res.clone().text());
+      return ((await res.json()) as { Id: string }).Id;
+    }
+
+    it("adopt: true takes over the account with the name and writes everything declared to it", async () => {
+      const args = inputs({ adopt: true, description: "managed by Pulumi" });
+      const id = await madeElsewhere(args.name);
+      const before = countAccounts();
+      const emulator = emu.get();
+      emulator.requests.clear();
+      const created = await provider.create((await provider.check({}, args)).inputs);
+      assert.equal(created.id, id);
+      assert.equal(countAccounts(), before, "nothing new");
+      assert.deepEqual(emulator.requests.map((r) => r.method), ["GET", "PUT"]);
+      const account = stored(id);
+      assert.equal(account.Username, "ubuntu");
+      assert.equal(account.Description, "managed by Pulumi");
+      assert.deepEqual(account.EnvironmentIds, []);
+      assert.equal(decoded(id), ed25519.privateKey, "the declared key replaced the old one");
+      assert.equal(account.PrivateKeyPassphrase ?? null, null, "the old passphrase is cleared (the declared key has none)");
+      // Managed from then on: no diff, refresh agrees, destroy deletes it.
+      const next = await provider.check(created.outs!, args);
+      assert.equal(next.inputs!.adopt, undefined, "adopt acts once");
+      assert.equal((await provider.diff(id, created.outs!, next.inputs!)).changes, false);
+      const read = await provider.read!(id, created.outs!);
+      assert.equal((await provider.diff(id, read.props!, next.inputs!)).changes, false);
+      await provider.delete(id, created.outs!);
+      assert.equal(emulator.state.accounts.has(id), false);
+    });
+
+    it("adopt by id renames the account to the declared name", async () => {
+      const id = await madeElsewhere(`legacy-${++n}`);
+      const args = inputs({ adopt: id });
+      const created = await provider.create(args);
+      assert.equal(created.id, id);
+      assert.equal(stored(id).Name, args.name);
+      await provider.delete(id, created.outs!);
+    });
+
+    it("adopt errors: nothing with the name, an unknown id, an account of another type; nothing created or changed", async () => {
+      const before = countAccounts();
+      const missing = await failing(() => provider.create(inputs({ adopt: true })));
+      assert.match(missing.message, /adopt: there is no account named 'deploy-\d+' in Spaces-1 to adopt; remove adopt to create it/);
+      const unknown = await failing(() => provider.create(inputs({ adopt: "Accounts-9999" })));
+      assert.match(unknown.message, /adopt: there is no account 'Accounts-9999' in Spaces-1/);
+      const name = `password-${++n}`;
+      const otherId = await madeElsewhere(name, { AccountType: "UsernamePassword", Password: { HasValue: true, NewValue: "pa55word" }, PrivateKeyFile: undefined, PrivateKeyPassphrase: undefined });
+      const wrongType = await failing(() => provider.create(inputs({ name, adopt: true })));
+      assert.match(wrongType.message, new RegExp(`adopt: account ${otherId} \\('${name}'\\) is a UsernamePassword account, not an SSH key pair`));
+      assert.equal(countAccounts(), before + 1);
+      await expectCheckFailure(provider, inputs({ adopt: "deploy" }), "adopt", /adopt must be true .* or the id of the account to adopt \(Accounts-N\)/);
+    });
+
+    it("get: reads an account from its id alone, and fails clearly for an unknown one", async () => {
+      const id = await madeElsewhere(`shared-${++n}`);
+      const read = await provider.read!(id, { space: "Spaces-1", connection: conn() });
+      assert.equal(read.id, id);
+      assert.equal(read.props!.username, "legacy");
+      assert.equal(read.props!.accountId, id);
+      assert.equal(read.props!.privateKey, undefined);
+      const e = await failing(() => provider.read!("Accounts-9998", { space: "Spaces-1", connection: conn() }));
+      assert.match(e.message, /there is no account Accounts-9998 in Spaces-1 that these credentials can see/);
     });
   });
 

@@ -19,11 +19,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { TlsConnectionArgs } from "../core/connection";
 import { z } from "zod";
-import { AccessKeysError, HttpError, InvalidKeyError } from "../core/errors";
+import { AccessKeysError, HttpError, InputError, InvalidKeyError } from "../core/errors";
 import type { OperationContext, ResourceImpl } from "../core/provider";
-import { containsUnknown, diffProps, inputsFrom, schemaFailures } from "../core/provider";
+import { adoptionInputs, containsUnknown, diffProps, inputsFrom, schemaFailures } from "../core/provider";
 import provider = require("../internal/nova-keypair");
-import { generateKeyPair, inspectPublicKey } from "../ssh/keys";
+import { comparableKeyText, generateKeyPair, inspectPrivateKey, inspectPublicKey } from "../ssh/keys";
 import { GENERATE_OR_USER_VERSION, NovaClient } from "./client";
 import { OpenStackSession, resolveOpenStackSettings } from "./keystone";
 import { OpenStackConnectionSchema } from "./schemas";
@@ -62,8 +62,14 @@ export interface OpenStackConnection extends TlsConnectionArgs {
 export interface NovaKeypairArgs {
   /** Key pair name, unique per user: letters, digits, `_`, `-`, spaces (and `@`, `.` on clouds with microversion 2.92). */
   name: pulumi.Input<string>;
-  /** An OpenSSH public key line to import. Without it, a pair is generated (see `generate`). */
+  /** An OpenSSH public key line to import. Without it (or `privateKey`), a pair is generated (see `generate`). */
   publicKey?: pulumi.Input<string>;
+  /**
+   * A private key you already hold (secret; PEM or OpenSSH text, unencrypted): its public half is
+   * imported, and the key is passed through as the `privateKey` output, so a pair generated earlier
+   * (by Terraform, say) keeps its private key in the stack. Instead of `publicKey`.
+   */
+  privateKey?: pulumi.Input<string>;
   /**
    * Who generates the pair when no `publicKey` is given: `"server"` (Nova, RSA 2048, the private key
    * returned once and kept in state) or `"local"` (this provider; works on every cloud).
@@ -76,6 +82,22 @@ export interface NovaKeypairArgs {
   type?: pulumi.Input<"ssh" | "x509">;
   /** Owner, for administrators creating key pairs for another user. */
   userId?: pulumi.Input<string>;
+  /**
+   * Take over the key pair that already has this name instead of creating one. Nova cannot change a
+   * key pair, so it must hold the declared key: give `publicKey` or `privateKey`, whose fingerprint
+   * must match Nova's, else the create fails and nothing changes. Acts on the first create only;
+   * afterwards the key pair is managed, and deleted by `destroy`, like one this resource made.
+   * Without `adopt`, a name that is taken gives an error that says so.
+   */
+  adopt?: pulumi.Input<boolean>;
+  /** Overrides the ambient connection. Stored as a secret. */
+  connection?: pulumi.Input<OpenStackConnection>;
+}
+
+/** What {@link NovaKeypair.get} needs besides the name: whose key pair, and where. */
+export interface NovaKeypairLookup {
+  /** Owner, when looking up another user's key pair (administrators). */
+  userId?: pulumi.Input<string>;
   /** Overrides the ambient connection. Stored as a secret. */
   connection?: pulumi.Input<OpenStackConnection>;
 }
@@ -84,6 +106,8 @@ export interface NovaKeypairArgs {
 export interface NovaKeypairInputs {
   name: string;
   publicKey?: string;
+  privateKey?: string;
+  adopt?: boolean;
   generate?: "server" | "local";
   keyAlgorithm?: "ed25519" | "rsa";
   type?: "ssh" | "x509";
@@ -92,7 +116,7 @@ export interface NovaKeypairInputs {
 }
 
 /** Outputs. */
-export interface NovaKeypairOutputs extends NovaKeypairInputs {
+export interface NovaKeypairOutputs extends Omit<NovaKeypairInputs, "privateKey"> {
   publicKey: string;
   fingerprint: string;
   /** Set only when generated (secret). */
@@ -113,6 +137,8 @@ const InputsSchema = z
       .refine((s) => s === s.trim(), { message: "name must not start or end with spaces (Nova refuses it)" })
       .refine((s) => NAME.test(s), { message: "name may contain only letters, digits, '_', '-' and spaces ('@' and '.' only on clouds with microversion 2.92 or later)" }),
     publicKey: z.string().optional(),
+    privateKey: z.string().optional(),
+    adopt: z.boolean({ error: "adopt must be true or false" }).optional(),
     generate: z.enum(["server", "local"], { error: 'generate must be "server" or "local"' }).optional(),
     keyAlgorithm: z.enum(["ed25519", "rsa"], { error: 'keyAlgorithm must be "ed25519" or "rsa"' }).optional(),
     type: z.enum(["ssh", "x509"], { error: 'type must be "ssh" or "x509"' }).optional(),
@@ -122,6 +148,19 @@ const InputsSchema = z
   .superRefine((v, ctx) => {
     if (v.publicKey !== undefined && v.generate !== undefined) {
       ctx.addIssue({ code: "custom", path: ["generate"], message: "give either publicKey (import) or generate, not both" });
+    }
+    if (v.privateKey !== undefined && v.generate !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["generate"], message: "give either privateKey (import its public half) or generate, not both" });
+    }
+    if (v.adopt === true && v.publicKey === undefined && v.privateKey === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["adopt"],
+        message: "adopting needs the key the pair holds: give publicKey (`openstack keypair show --public-key <name>`) or privateKey; Nova never returns a private key again, so a generated pair cannot be adopted without them",
+      });
+    }
+    if (v.adopt === true && v.type === "x509") {
+      ctx.addIssue({ code: "custom", path: ["adopt"], message: "only SSH key pairs can be adopted" });
     }
     if (v.keyAlgorithm !== undefined && v.generate !== "local") {
       ctx.addIssue({ code: "custom", path: ["keyAlgorithm"], message: 'keyAlgorithm applies to local generation only: set generate: "local", or remove keyAlgorithm (Nova generates RSA 2048)' });
@@ -140,7 +179,10 @@ function client(inputs: { connection?: OpenStackConnectionArgs }, ctx: Operation
 }
 
 function inputsOf(props: Record<string, any>): NovaKeypairInputs {
-  return inputsFrom<NovaKeypairInputs>(props, ["name", "publicKey", "generate", "keyAlgorithm", "type", "userId", "connection"]);
+  const inputs = inputsFrom<NovaKeypairInputs>(props, ["name", "publicKey", "generate", "keyAlgorithm", "type", "userId", "adopt", "connection"]);
+  // `privateKey` is an input only when it was given (a generated one is an output).
+  if (props.generated !== true && typeof props.privateKey === "string" && props.privateKey) inputs.privateKey = props.privateKey;
+  return inputs;
 }
 
 /** The key blob of a public key line (type and comment aside), for comparisons. */
@@ -151,8 +193,41 @@ function blob(publicKey: unknown): string | null {
 function conflictMessage(name: string, userId: string | undefined): string {
   return (
     `a key pair named '${name}' already exists for ${userId ? `user ${userId}` : "this user"} (names are unique per user, across all projects). ` +
-    `Choose another name, or take the name over: delete the existing key pair (\`openstack keypair delete ${JSON.stringify(name)}\`${userId ? ` --user ${userId}` : ""}) and run \`pulumi up\` again`
+    "To manage it with this resource, set `adopt: true` and give the key it holds (publicKey or privateKey). " +
+    `Or choose another name, or take the name over: delete the existing key pair (\`openstack keypair delete ${JSON.stringify(name)}\`${userId ? ` --user ${userId}` : ""}) and run \`pulumi up\` again`
   );
+}
+
+function outputsOf(inputs: NovaKeypairInputs, keypair: Keypair, privateKey: string | null, userId: string, generated: boolean): NovaKeypairOutputs & { generated: boolean } {
+  return {
+    ...inputs,
+    name: keypair.name,
+    publicKey: keypair.public_key,
+    fingerprint: keypair.fingerprint,
+    privateKey,
+    userId,
+    type: (keypair.type as "ssh" | "x509" | undefined) ?? inputs.type ?? "ssh",
+    createdAt: keypair.created_at ?? null,
+    generated,
+  };
+}
+
+/** The key pair `adopt` takes over: the one with the name, holding the declared public key. */
+async function keypairToAdopt(nova: NovaClient, inputs: NovaKeypairInputs): Promise<Keypair> {
+  const found = await nova.getKeypair(inputs.name, inputs.userId);
+  const owner = inputs.userId ? `user ${inputs.userId}` : "this user";
+  if (!found) {
+    throw new InputError("adopt", `there is no key pair named '${inputs.name}' for ${owner} to adopt; remove adopt to create it`);
+  }
+  const declared = inspectPublicKey(inputs.publicKey!).md5Fingerprint;
+  if (found.fingerprint !== declared) {
+    throw new InputError(
+      "adopt",
+      `the key pair '${inputs.name}' holds a different key (Nova's fingerprint ${found.fingerprint}, the declared key's ${declared}); ` +
+        `give the key it holds (\`openstack keypair show --public-key ${JSON.stringify(inputs.name)}\`), or remove adopt and choose another name`,
+    );
+  }
+  return found;
 }
 
 /** The provider implementation, run in the Pulumi provider host. */
@@ -164,8 +239,22 @@ export const novaKeypairImpl: ResourceImpl = {
     return [props.privateKey, c.password, c.applicationCredentialSecret, c.token];
   },
 
-  async check(_olds, news) {
+  async check(olds, given) {
+    let news = adoptionInputs(olds, given);
     const failures = schemaFailures(InputsSchema, news);
+    // A private key given: import its public half (derived here, so diff and create see a public key).
+    if (typeof news.privateKey === "string" && !containsUnknown(news.privateKey) && !failures.some((f) => f.property === "privateKey")) {
+      if (news.publicKey !== undefined && news.publicKey !== null) {
+        failures.push({ property: "publicKey", reason: "give either publicKey or privateKey (whose public half is imported), not both" });
+      } else {
+        try {
+          news = { ...news, publicKey: inspectPrivateKey(news.privateKey).publicKey };
+        } catch (error) {
+          if (!InvalidKeyError.isInstance(error)) throw error;
+          failures.push({ property: "privateKey", reason: error.problem === "encrypted-no-passphrase" ? "the private key is encrypted: give it unencrypted, or give its publicKey instead" : error.message });
+        }
+      }
+    }
     if (typeof news.publicKey === "string" && !containsUnknown(news.publicKey) && (news.type ?? "ssh") === "ssh" && !failures.some((f) => f.property === "publicKey")) {
       try {
         inspectPublicKey(news.publicKey);
@@ -181,6 +270,12 @@ export const novaKeypairImpl: ResourceImpl = {
     const fields = [
       { name: "name", replaces: true },
       { name: "publicKey", replaces: true, equal: (a: unknown, b: unknown) => b === undefined || b === null || blob(a) === blob(b) },
+      // A given private key of the same public key (written another way, or given where only the
+      // public key was, or the reverse) changes the privateKey output only: an update.
+      {
+        name: "privateKey",
+        equal: (a: unknown, b: unknown) => (b === undefined || b === null ? !(olds.generated === false && a) : comparableKeyText(a) === comparableKeyText(b)),
+      },
       { name: "generate", replaces: true, equal: (a: unknown, b: unknown) => (a ?? "server") === (b ?? "server") || (news.publicKey !== undefined && olds.generate === undefined) },
       { name: "keyAlgorithm", replaces: true, equal: (a: unknown, b: unknown) => (a ?? "ed25519") === (b ?? "ed25519") },
       { name: "type", replaces: true, equal: (a: unknown, b: unknown) => (a ?? "ssh") === (b ?? "ssh") },
@@ -188,9 +283,10 @@ export const novaKeypairImpl: ResourceImpl = {
       { name: "connection" },
     ];
     const result = diffProps(olds, news, fields);
-    // Switching between importing and generating is a new key pair.
-    const wasImport = olds.privateKey === null || olds.privateKey === undefined;
-    const isImport = news.publicKey !== undefined && news.publicKey !== null;
+    // Switching between importing and generating is a new key pair. (States from before `generated`
+    // was recorded: an imported pair is the one without a private key.)
+    const wasImport = olds.generated === undefined ? olds.privateKey === null || olds.privateKey === undefined : olds.generated === false;
+    const isImport = (news.publicKey !== undefined && news.publicKey !== null) || (news.privateKey !== undefined && news.privateKey !== null);
     const replaces = new Set(result.replaces ?? []);
     if (wasImport !== isImport && !containsUnknown(news.publicKey)) replaces.add(isImport ? "publicKey" : "generate");
     // A generated key replaced outside Pulumi (read cleared the private key it no longer matches).
@@ -212,6 +308,12 @@ export const novaKeypairImpl: ResourceImpl = {
       publicKey = pair.publicKey;
     }
     const type = inputs.type ?? "ssh";
+    if (how === "import" && inputs.privateKey) privateKey = inputs.privateKey;
+    if (inputs.adopt === true) {
+      const adopted = await keypairToAdopt(nova, inputs);
+      const userId = adopted.user_id ?? inputs.userId ?? (await nova.session.token()).userId ?? "";
+      return { id: adopted.name, outs: outputsOf(inputs, adopted, privateKey, userId, false) };
+    }
     const body = { name: inputs.name, ...(publicKey ? { public_key: publicKey } : {}), ...(type !== "ssh" ? { type } : {}), ...(inputs.userId ? { user_id: inputs.userId } : {}) };
     let keypair: Keypair;
     try {
@@ -241,27 +343,28 @@ export const novaKeypairImpl: ResourceImpl = {
       }
     }
     const userId = keypair.user_id ?? inputs.userId ?? (await nova.session.token()).userId ?? "";
-    const outs: NovaKeypairOutputs & { generated: boolean } = {
-      ...inputs,
-      name: keypair.name,
-      publicKey: keypair.public_key,
-      fingerprint: keypair.fingerprint,
-      privateKey,
-      userId,
-      type: (keypair.type as "ssh" | "x509" | undefined) ?? type,
-      createdAt: keypair.created_at ?? null,
-      generated: how !== "import",
-    };
-    return { id: keypair.name, outs };
+    return { id: keypair.name, outs: outputsOf(inputs, keypair, privateKey, userId, how !== "import") };
   },
 
   async read(id, props, ctx) {
     const old = props as NovaKeypairOutputs & { generated?: boolean };
     const nova = client(old, ctx);
     const keypair = await nova.getKeypair(id, old.userId || undefined);
-    if (!keypair) return {};
+    if (!keypair) {
+      // A lookup (`NovaKeypair.get`) of a key pair that is not there is an error; a refresh forgets it.
+      if (!old.fingerprint) throw new InputError("id", `there is no key pair named '${id}' for ${old.userId ? `user ${old.userId}` : "this user"}`);
+      return {};
+    }
     const inputs = inputsOf(old);
-    const outs: Record<string, unknown> = { ...old, fingerprint: keypair.fingerprint, publicKey: keypair.public_key, createdAt: keypair.created_at ?? old.createdAt ?? null };
+    const outs: Record<string, unknown> = {
+      ...old,
+      name: keypair.name,
+      fingerprint: keypair.fingerprint,
+      publicKey: keypair.public_key,
+      userId: old.userId || keypair.user_id || null,
+      type: keypair.type ?? old.type ?? "ssh",
+      createdAt: keypair.created_at ?? old.createdAt ?? null,
+    };
     if (blob(keypair.public_key) !== blob(old.publicKey)) {
       // A different key under the same name: imported keys show the server's key (the next up puts
       // the declared one back); a generated private key no longer matches anything, so it is dropped.
@@ -319,19 +422,35 @@ export class NovaKeypair extends pulumi.dynamic.Resource {
       {
         name: args.name,
         publicKey: args.publicKey,
+        privateKey: args.privateKey === undefined ? undefined : pulumi.secret(args.privateKey),
+        adopt: args.adopt,
         generate: args.generate,
         keyAlgorithm: args.keyAlgorithm,
         type: args.type,
         userId: args.userId,
         connection: args.connection === undefined ? undefined : pulumi.secret(args.connection),
         fingerprint: undefined,
-        privateKey: undefined,
         createdAt: undefined,
       },
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["privateKey", "connection"] }),
       "nova",
       "Keypair",
     );
+  }
+
+  /**
+   * Looks up an existing key pair by name (its id), for key pairs managed elsewhere: Pulumi reads it
+   * on every `up` and `refresh` and never changes or deletes it. `privateKey` is undefined (Nova never
+   * returns it).
+   *
+   * @example
+   * ```ts
+   * const ops = NovaKeypair.get("ops", "ops-team");
+   * export const opsFingerprint = ops.fingerprint;
+   * ```
+   */
+  static get(name: string, id: pulumi.Input<pulumi.ID>, opts?: pulumi.CustomResourceOptions, lookup: NovaKeypairLookup = {}): NovaKeypair {
+    return new NovaKeypair(name, { userId: lookup.userId, connection: lookup.connection } as NovaKeypairArgs, pulumi.mergeOptions(opts, { id }));
   }
 }
 

@@ -184,6 +184,92 @@ describe("NovaKeypair provider (emulator)", () => {
     assert.deepEqual(nova.requests.filter((r) => r.path.includes("os-keypairs")).map((r) => r.status), [401, 200]);
   });
 
+  describe("existing key pairs: adopt, a private key you hold, lookups", () => {
+    const held = generateKeyPair({ algorithm: "ed25519" });
+    const stranger = generateKeyPair({ algorithm: "ed25519" });
+    after(() => assertNoneLeak([held.privateKey, stranger.privateKey]));
+
+    it("adopt with the public key it holds: no new pair, managed from then on", async () => {
+      const name = `legacy-${++n}`;
+      await provider.create(inputs({ name, publicKey: held.publicKey })); // made elsewhere, as Terraform would
+      const before = nova.state.keypairs.size;
+      const args = inputs({ name, publicKey: held.publicKey, adopt: true });
+      nova.requests.clear();
+      const created = await provider.create((await provider.check({}, args)).inputs!);
+      assert.equal(created.id, name);
+      assert.equal(nova.state.keypairs.size, before);
+      assert.deepEqual(novaRequests().map((r) => r.method), ["GET"], "looked up, nothing written");
+      assert.equal(created.outs!.fingerprint, held.md5Fingerprint);
+      assert.equal(created.outs!.privateKey, null);
+      const next = await provider.check(created.outs!, args);
+      assert.equal(next.inputs!.adopt, undefined, "adopt acts once");
+      assert.equal((await provider.diff(name, created.outs!, next.inputs!)).changes, false);
+      await provider.delete(name, created.outs!);
+      assert.equal(stored(name), undefined);
+    });
+
+    it("adopt with the private key: the public half is derived and checked, the private key kept as an output", async () => {
+      const name = `legacy-${++n}`;
+      await provider.create(inputs({ name, publicKey: held.publicKey }));
+      const args = inputs({ name, privateKey: held.privateKey, adopt: true });
+      const checked = await provider.check({}, args);
+      assert.deepEqual(checked.failures ?? [], []);
+      const created = await provider.create(checked.inputs!);
+      assert.equal(created.outs!.privateKey, held.privateKey);
+      assert.equal(created.outs!.generated, false);
+      const read = await provider.read!(name, created.outs!);
+      assert.equal(read.props!.privateKey, held.privateKey, "refresh keeps it");
+      const next = (await provider.check(read.props!, args)).inputs!;
+      assert.equal((await provider.diff(name, read.props!, next)).changes, false);
+      // The same key given as its public half instead: an update of the output, not a new pair.
+      const asPublic = (await provider.check(read.props!, inputs({ name, publicKey: held.publicKey }))).inputs!;
+      const d = await provider.diff(name, read.props!, asPublic);
+      assert.equal(d.changes, true);
+      assert.equal(d.replaces, undefined);
+      await provider.delete(name, created.outs!);
+    });
+
+    it("adopt refuses a pair that holds another key, one that is not there, and a generated pair; nothing changes", async () => {
+      const name = `legacy-${++n}`;
+      await provider.create(inputs({ name, publicKey: stranger.publicKey }));
+      const before = nova.state.keypairs.size;
+      const e = await failing(() => provider.create(inputs({ name, publicKey: held.publicKey, adopt: true })));
+      assert.match(e.message, new RegExp(`adopt: the key pair '${name}' holds a different key \\(Nova's fingerprint ${stranger.md5Fingerprint}, the declared key's ${held.md5Fingerprint}\\)`));
+      assert.equal(stored(name)!.publicKey.split(" ")[1], stranger.publicKey.split(" ")[1]);
+      const missing = await failing(() => provider.create(inputs({ publicKey: held.publicKey, adopt: true })));
+      assert.match(missing.message, /adopt: there is no key pair named 'kp-\d+' for this user to adopt; remove adopt to create it/);
+      assert.equal(nova.state.keypairs.size, before);
+      await expectCheckFailure(provider, inputs({ adopt: true }), "adopt", /adopting needs the key the pair holds: give publicKey .* or privateKey/);
+    });
+
+    it("a private key you hold, without adopt: its public half is imported and the key kept", async () => {
+      const args = inputs({ privateKey: held.privateKey });
+      const checked = await provider.check({}, args);
+      assert.equal(checked.inputs!.publicKey, inspectPrivateKey(held.privateKey).publicKey);
+      const created = await provider.create(checked.inputs!);
+      assert.equal(stored(args.name as string)!.publicKey.split(" ")[1], held.publicKey.split(" ")[1]);
+      assert.ok(!JSON.stringify(nova.requests.map((r) => r.body)).includes(held.privateKey.split("\n")[1]!), "the private key stays here");
+      assert.equal(created.outs!.privateKey, held.privateKey);
+      // Another private key replaces the pair.
+      const rotated = (await provider.check(created.outs!, { ...args, privateKey: stranger.privateKey })).inputs!;
+      assert.deepEqual((await provider.diff(args.name as string, created.outs!, rotated)).replaces, ["publicKey"]);
+      await provider.delete(created.id, created.outs!);
+      await expectCheckFailure(provider, inputs({ privateKey: held.privateKey, publicKey: held.publicKey }), "publicKey", /give either publicKey or privateKey/, [held.privateKey]);
+      await expectCheckFailure(provider, inputs({ privateKey: "not a key" }), "privateKey", /./, ["not a key"]);
+    });
+
+    it("get: reads a key pair from its name alone, and fails clearly for an unknown one", async () => {
+      const name = `shared-${++n}`;
+      await provider.create(inputs({ name, publicKey: held.publicKey }));
+      const read = await provider.read!(name, { connection: conn() });
+      assert.equal(read.id, name);
+      assert.equal(read.props!.fingerprint, held.md5Fingerprint);
+      assert.ok(read.props!.userId);
+      const e = await failing(() => provider.read!("nope", { connection: conn() }));
+      assert.match(e.message, /there is no key pair named 'nope' for this user/);
+    });
+  });
+
   describe("bad input", () => {
     const table: { name: string; change: Record<string, unknown>; property: string; reason: RegExp }[] = [
       { name: "an empty name", change: { name: "" }, property: "name", reason: /must not be empty/ },
@@ -209,7 +295,7 @@ describe("NovaKeypair provider (emulator)", () => {
       await provider.create(args);
       const before = nova.state.keypairs.size;
       const e = await failing(() => provider.create({ ...args, generate: undefined }));
-      assert.match(e.message, /^NovaKeypair create failed: POST \/.*os-keypairs -> 409 Key pair '.*' already exists\..*names are unique per user, across all projects.*openstack keypair delete/);
+      assert.match(e.message, /^NovaKeypair create failed: POST \/.*os-keypairs -> 409 Key pair '.*' already exists\..*names are unique per user, across all projects.*set `adopt: true` and give the key it holds.*openstack keypair delete/);
       assert.equal(nova.state.keypairs.size, before);
     });
 

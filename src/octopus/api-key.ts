@@ -23,11 +23,20 @@ import { z } from "zod";
 import type { OperationContext, ResourceImpl } from "../core/provider";
 import { containsUnknown, diffProps, inputsFrom, schemaFailures } from "../core/provider";
 import provider = require("../internal/octopus-api-key");
+import { InputError } from "../core/errors";
 import { isAmbiguous } from "../core/http";
 import { OctopusClient, resolveOctopusSettings } from "./client";
 import type { OctopusConnection } from "./ssh-account";
 import { OctopusConnectionSchema } from "./schemas";
 import type { OctopusConnectionArgs } from "./schemas";
+
+/** What {@link OctopusApiKey.get} needs besides the key's id: whose key, and where. */
+export interface OctopusApiKeyLookup {
+  /** The owner (`Users-N`, or a username). Default: the user the connection authenticates as. */
+  user?: pulumi.Input<string>;
+  /** Overrides the ambient connection. Stored as a secret. */
+  connection?: pulumi.Input<OctopusConnection>;
+}
 
 /** Arguments of {@link OctopusApiKey}. */
 export interface OctopusApiKeyArgs {
@@ -156,10 +165,17 @@ export const apiKeyImpl: ResourceImpl = {
   async read(id, props, ctx) {
     const old = props as ApiKeyOutputs;
     const octopus = client(old, ctx);
-    const key = await octopus.getApiKey(old.userId, id);
-    if (!key) return {};
+    const lookup = !old.apiKeyId; // OctopusApiKey.get: only the id, the user and the connection
+    const userId = old.userId || (await octopus.resolveUserId(old.user));
+    const key = await octopus.getApiKey(userId, id);
+    if (!key) {
+      // A lookup of a key that is not there is an error; a refresh forgets it.
+      if (lookup) throw new InputError("id", `${userId} has no API key '${id}' that these credentials can see`);
+      return {};
+    }
     const outs: ApiKeyOutputs = {
       ...old,
+      ...(lookup ? { apiKeyId: key.Id ?? id, userId } : {}),
       purpose: key.Purpose ?? old.purpose,
       created: key.Created ?? old.created ?? null,
       ...(key.Expires ? { expires: key.Expires } : {}),
@@ -231,6 +247,22 @@ export class OctopusApiKey extends pulumi.dynamic.Resource {
       "octopus",
       "ApiKey",
     );
+  }
+
+  /**
+   * Looks up an existing API key by id, for keys managed elsewhere: Pulumi reads it on every `up` and
+   * `refresh` and never revokes it. Octopus shows a key's value only when it is created, so `apiKey`
+   * is undefined; `purpose`, `created` and `expires` are as Octopus holds them (use it to watch an
+   * expiry).
+   *
+   * @example
+   * ```ts
+   * const ci = OctopusApiKey.get("ci", "apikeys-3b4f5c", undefined, { user: "ci-bot" });
+   * export const ciKeyExpires = ci.expires;
+   * ```
+   */
+  static get(name: string, id: pulumi.Input<pulumi.ID>, opts?: pulumi.CustomResourceOptions, lookup: OctopusApiKeyLookup = {}): OctopusApiKey {
+    return new OctopusApiKey(name, { user: lookup.user, connection: lookup.connection } as OctopusApiKeyArgs, pulumi.mergeOptions(opts, { id }));
   }
 }
 

@@ -131,6 +131,21 @@ describe("OctopusApiKey provider (emulator)", () => {
     assert.deepEqual(d.replaces, ["expires"]);
   });
 
+  it("get: reads a key made elsewhere from its id and user alone (never its value), and fails clearly for an unknown one", async () => {
+    const emulator = emu.get();
+    const value = emulator.createApiKey("Users-1", "made by hand");
+    created.push(value);
+    const id = [...emulator.state.apiKeys.values()].find((k) => k.Purpose === "made by hand")!.Id;
+    const read = await provider.read!(id, { connection: byKey() });
+    assert.equal(read.id, id);
+    assert.equal(read.props!.purpose, "made by hand");
+    assert.equal(read.props!.userId, "Users-1");
+    assert.equal(read.props!.apiKeyId, id);
+    assert.equal(read.props!.apiKey, undefined);
+    const e = await failing(() => provider.read!("apikeys-nope", { user: "Users-1", connection: byKey() }));
+    assert.match(e.message, /Users-1 has no API key 'apikeys-nope' that these credentials can see/);
+  });
+
   it("refresh after an out-of-band revocation drops the resource", async () => {
     const result = await provider.create({ purpose: "to revoke", connection: byKey() });
     emu.get().state.apiKeys.delete(result.id);

@@ -8,6 +8,7 @@ import { novaKeypairProvider } from "../../src/nova/keypair";
 import { generateKeyPair, inspectPrivateKey } from "../../src/ssh/keys";
 import { errorCollector, expectCheckFailure, withEnv } from "../support/provider";
 import type { Provider } from "../support/provider";
+import { novaKeypairMadeElsewhere } from "../support/outside";
 
 const provider = novaKeypairProvider as Provider;
 const NO_OS_ENV = Object.fromEntries(
@@ -191,7 +192,7 @@ describe("NovaKeypair provider (emulator)", () => {
 
     it("adopt with the public key it holds: no new pair, managed from then on", async () => {
       const name = `legacy-${++n}`;
-      await provider.create(inputs({ name, publicKey: held.publicKey })); // made elsewhere, as Terraform would
+      await novaKeypairMadeElsewhere(nova, name, held.publicKey);
       const before = nova.state.keypairs.size;
       const args = inputs({ name, publicKey: held.publicKey, adopt: true });
       nova.requests.clear();
@@ -210,7 +211,7 @@ describe("NovaKeypair provider (emulator)", () => {
 
     it("adopt with the private key: the public half is derived and checked, the private key kept as an output", async () => {
       const name = `legacy-${++n}`;
-      await provider.create(inputs({ name, publicKey: held.publicKey }));
+      await novaKeypairMadeElsewhere(nova, name, held.publicKey);
       const args = inputs({ name, privateKey: held.privateKey, adopt: true });
       const checked = await provider.check({}, args);
       assert.deepEqual(checked.failures ?? [], []);
@@ -231,7 +232,7 @@ describe("NovaKeypair provider (emulator)", () => {
 
     it("adopt refuses a pair that holds another key, one that is not there, and a generated pair; nothing changes", async () => {
       const name = `legacy-${++n}`;
-      await provider.create(inputs({ name, publicKey: stranger.publicKey }));
+      await novaKeypairMadeElsewhere(nova, name, stranger.publicKey);
       const before = nova.state.keypairs.size;
       const e = await failing(() => provider.create(inputs({ name, publicKey: held.publicKey, adopt: true })));
       assert.match(e.message, new RegExp(`adopt: the key pair '${name}' holds a different key \\(Nova's fingerprint ${stranger.md5Fingerprint}, the declared key's ${held.md5Fingerprint}\\)`));
@@ -260,7 +261,7 @@ describe("NovaKeypair provider (emulator)", () => {
 
     it("get: reads a key pair from its name alone, and fails clearly for an unknown one", async () => {
       const name = `shared-${++n}`;
-      await provider.create(inputs({ name, publicKey: held.publicKey }));
+      await novaKeypairMadeElsewhere(nova, name, held.publicKey);
       const read = await provider.read!(name, { connection: conn() });
       assert.equal(read.id, name);
       assert.equal(read.props!.fingerprint, held.md5Fingerprint);

@@ -7,6 +7,7 @@ import { UNKNOWN } from "../../src/core/provider";
 import { octopusSshAccountProvider } from "../../src/octopus/ssh-account";
 import { generateKeyPair, inspectPrivateKey } from "../../src/ssh/keys";
 import { NO_OCTOPUS_ENV, useOctopusEmulator } from "../support/octopus";
+import { octopusAccountMadeElsewhere } from "../support/outside";
 import { errorCollector, expectCheckFailure, withEnv } from "../support/provider";
 import type { Provider } from "../support/provider";
 
@@ -324,26 +325,7 @@ describe("OctopusSshAccount provider (emulator)", () => {
 
   describe("existing accounts: adopt and lookups", () => {
     const countAccounts = () => emu.get().state.accounts.size;
-    /** An account made outside Pulumi (as terraform-provider-octopusdeploy would), with a plain API call. */
-    async function madeElsewhere(name: string, extra: Record<string, unknown> = {}): Promise<string> {
-      const emulator = emu.get();
-      const res = await fetch(`${emulator.url}/api/Spaces-1/accounts`, {
-        method: "POST",
-        headers: { "x-octopus-apikey": emulator.admin.apiKey!, "content-type": "application/json" },
-        body: JSON.stringify({
-          AccountType: "SshKeyPair",
-          Name: name,
-          Username: "legacy",
-          Description: "made by hand",
-          PrivateKeyFile: { HasValue: true, NewValue: Buffer.from(rotated.privateKey).toString("base64") },
-          PrivateKeyPassphrase: { HasValue: true, NewValue: "old passphrase" },
-          EnvironmentIds: ["Environments-9"],
-          ...extra,
-        }),
-      });
-      assert.equal(res.status, 201, await res.clone().text());
-      return ((await res.json()) as { Id: string }).Id;
-    }
+    const madeElsewhere = (name: string, fields: Record<string, unknown> = {}) => octopusAccountMadeElsewhere(emu.get(), name, rotated.privateKey, fields);
 
     it("adopt: true takes over the account with the name and writes everything declared to it", async () => {
       const args = inputs({ adopt: true, description: "managed by Pulumi" });

@@ -11,6 +11,7 @@ import { generateKeyPair } from "../../src/ssh/keys";
 import { tfcSshKeyProvider } from "../../src/tfc/ssh-key";
 import { errorCollector, expectCheckFailure, withEnv } from "../support/provider";
 import type { Provider } from "../support/provider";
+import { tfcKeyMadeElsewhere } from "../support/outside";
 
 const provider = tfcSshKeyProvider as Provider;
 const NO_TFE_ENV = { TFE_TOKEN: undefined, TFE_HOSTNAME: undefined, TFE_ADDRESS: undefined, TFE_ORGANIZATION: undefined };
@@ -189,16 +190,7 @@ describe("TfcSshKey provider (emulator)", () => {
   });
 
   describe("existing keys: adopt, names already taken, lookups", () => {
-    /** A key made outside Pulumi (as terraform-provider-tfe would), with a plain API call. */
-    async function madeElsewhere(name: string, privateKey = key.privateKey): Promise<string> {
-      const res = await fetch(`${tfc.url}/api/v2/organizations/${tfc.organization}/ssh-keys`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${tfc.tokens.user}`, "content-type": "application/vnd.api+json" },
-        body: JSON.stringify({ data: { type: "ssh-keys", attributes: { name, value: privateKey } } }),
-      });
-      assert.equal(res.status, 201);
-      return ((await res.json()) as { data: { id: string } }).data.id;
-    }
+    const madeElsewhere = (name: string, privateKey = key.privateKey) => tfcKeyMadeElsewhere(tfc, name, privateKey);
     const keysNamed = (name: string) => [...tfc.state.sshKeys.values()].filter((k) => k.name === name);
 
     it("a name already taken: an error naming the key and `adopt`, and nothing created", async () => {

@@ -23,7 +23,7 @@ import { AccessKeysError, HttpError, InputError, InvalidKeyError } from "../core
 import type { OperationContext, ResourceImpl } from "../core/provider";
 import { adoptionInputs, containsUnknown, diffProps, inputsFrom, schemaFailures } from "../core/provider";
 import provider = require("../internal/nova-keypair");
-import { comparableKeyText, generateKeyPair, inspectPrivateKey, inspectPublicKey } from "../ssh/keys";
+import { comparableKeyText, generateKeyPair, inspectPrivateKey, inspectPublicKey, keyFileText } from "../ssh/keys";
 import { GENERATE_OR_USER_VERSION, NovaClient } from "./client";
 import { OpenStackSession, resolveOpenStackSettings } from "./keystone";
 import { OpenStackConnectionSchema } from "./schemas";
@@ -198,6 +198,11 @@ function conflictMessage(name: string, userId: string | undefined): string {
   );
 }
 
+/** A private key given as input, as the output carries it: the key file text (decoded from base64, with its final newline). */
+function heldKey(privateKey: string): string {
+  return keyFileText(inspectPrivateKey(privateKey).text);
+}
+
 function outputsOf(inputs: NovaKeypairInputs, keypair: Keypair, privateKey: string | null, userId: string, generated: boolean): NovaKeypairOutputs & { generated: boolean } {
   return {
     ...inputs,
@@ -308,7 +313,7 @@ export const novaKeypairImpl: ResourceImpl = {
       publicKey = pair.publicKey;
     }
     const type = inputs.type ?? "ssh";
-    if (how === "import" && inputs.privateKey) privateKey = inputs.privateKey;
+    if (how === "import" && inputs.privateKey) privateKey = heldKey(inputs.privateKey);
     if (inputs.adopt === true) {
       const adopted = await keypairToAdopt(nova, inputs);
       const userId = adopted.user_id ?? inputs.userId ?? (await nova.session.token()).userId ?? "";
@@ -375,8 +380,10 @@ export const novaKeypairImpl: ResourceImpl = {
   },
 
   async update(_id, olds, news) {
-    // Only `connection` changes in place (everything else replaces): nothing to send.
-    return { outs: { ...olds, ...inputsOf(news), publicKey: olds.publicKey, userId: olds.userId, type: olds.type } };
+    // Only `connection` and a given private key's spelling change in place: nothing to send.
+    const inputs = inputsOf(news);
+    const privateKey = olds.generated === true ? olds.privateKey : inputs.privateKey ? heldKey(inputs.privateKey) : null;
+    return { outs: { ...olds, ...inputs, privateKey, publicKey: olds.publicKey, userId: olds.userId, type: olds.type } };
   },
 
   async delete(id, props, ctx) {

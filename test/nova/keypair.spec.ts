@@ -227,6 +227,10 @@ describe("NovaKeypair provider (emulator)", () => {
       const d = await provider.diff(name, read.props!, asPublic);
       assert.equal(d.changes, true);
       assert.equal(d.replaces, undefined);
+      assert.equal((await provider.update(name, read.props!, asPublic)).outs!.privateKey, null, "no private key is claimed any more");
+      // Given without its final newline (as `pulumi config set` stores it): the output is still a usable key file.
+      const trimmed = (await provider.check(read.props!, inputs({ name, privateKey: held.privateKey.trimEnd() }))).inputs!;
+      assert.equal((await provider.update(name, read.props!, trimmed)).outs!.privateKey, held.privateKey);
       await provider.delete(name, created.outs!);
     });
 

@@ -83,6 +83,7 @@ export type KeyProblem =
   | "passphrase-not-needed"
   | "unsupported-type";
 
+/** A key that cannot be used: unparsable, of the wrong kind, or with a wrong or missing passphrase. `problem` says which. */
 export class InvalidKeyError extends AccessKeysError {
   readonly problem: KeyProblem;
   constructor(problem: KeyProblem, message: string, secrets?: readonly (string | undefined)[]) {

@@ -33,22 +33,31 @@ import type { Keypair, OpenStackConnectionArgs } from "./schemas";
 export interface OpenStackConnection extends TlsConnectionArgs {
   /** Keystone URL, e.g. `https://keystone.example:5000/v3` (`/v3` is added when missing). */
   authUrl?: pulumi.Input<string>;
+  /** Region of the compute endpoint. Falls back to `openstack:region`, then `OS_REGION_NAME`. Default: the first region in the catalog. */
   region?: pulumi.Input<string>;
   /** Endpoint interface: `public` (default), `internal` or `admin`. */
   interface?: pulumi.Input<string>;
+  /** Keystone username (with `password`). Falls back to `openstack:userName`, then `OS_USERNAME`. */
   username?: pulumi.Input<string>;
+  /** Keystone user id, instead of `username`. Falls back to `OS_USER_ID`. */
   userId?: pulumi.Input<string>;
   /** Secret. */
   password?: pulumi.Input<string>;
   /** @default "Default" when a username is given without a domain */
   userDomainName?: pulumi.Input<string>;
+  /** Domain id of the user, instead of `userDomainName`. */
   userDomainId?: pulumi.Input<string>;
+  /** Project to scope the token to. Falls back to `openstack:tenantName`, then `OS_PROJECT_NAME` / `OS_TENANT_NAME`. */
   projectName?: pulumi.Input<string>;
+  /** Project id, instead of `projectName`. Falls back to `openstack:tenantId`, then `OS_PROJECT_ID` / `OS_TENANT_ID`. */
   projectId?: pulumi.Input<string>;
   /** @default "Default" when a project name is given without a domain */
   projectDomainName?: pulumi.Input<string>;
+  /** Domain id of the project, instead of `projectDomainName`. */
   projectDomainId?: pulumi.Input<string>;
+  /** Application credential id (with `applicationCredentialSecret`), instead of a password. */
   applicationCredentialId?: pulumi.Input<string>;
+  /** Application credential name (with a username or user id), instead of its id. */
   applicationCredentialName?: pulumi.Input<string>;
   /** Secret. */
   applicationCredentialSecret?: pulumi.Input<string>;
@@ -407,6 +416,7 @@ export const novaKeypairImpl: ResourceImpl = {
  * ```
  */
 export class NovaKeypair extends pulumi.dynamic.Resource {
+  /** The key pair name (also the resource id). */
   declare readonly name: pulumi.Output<string>;
   /** The public key, as Nova stores it. */
   declare readonly publicKey: pulumi.Output<string>;
@@ -414,10 +424,15 @@ export class NovaKeypair extends pulumi.dynamic.Resource {
   declare readonly fingerprint: pulumi.Output<string>;
   /** The private key when generated (secret); null when imported. */
   declare readonly privateKey: pulumi.Output<string | null>;
+  /** The owner (a Keystone user id). */
   declare readonly userId: pulumi.Output<string>;
+  /** `ssh` or `x509`. */
   declare readonly type: pulumi.Output<"ssh" | "x509">;
+  /** When Nova created the pair (ISO 8601), where the cloud reports it. */
   declare readonly createdAt: pulumi.Output<string | null>;
+  /** Who generated the pair (`server` or `local`), when generated. */
   declare readonly generate: pulumi.Output<"server" | "local" | undefined>;
+  /** The algorithm of a locally generated pair. */
   declare readonly keyAlgorithm: pulumi.Output<"ed25519" | "rsa" | undefined>;
   /** Secret. */
   declare readonly connection: pulumi.Output<OpenStackConnectionArgs | undefined>;

@@ -220,11 +220,13 @@ export class OctopusApiKey extends pulumi.dynamic.Resource {
   declare readonly apiKeyId: pulumi.Output<string>;
   /** The owner, `Users-N`. */
   declare readonly userId: pulumi.Output<string>;
+  /** What the key is for, as shown in the Octopus portal. */
   declare readonly purpose: pulumi.Output<string>;
   /** When Octopus created it (ISO 8601). */
   declare readonly created: pulumi.Output<string | null>;
   /** When it expires (ISO 8601), as Octopus reports it. */
   declare readonly expires: pulumi.Output<string | undefined>;
+  /** The user as given (id or username); see `userId` for the resolved id. */
   declare readonly user: pulumi.Output<string | undefined>;
   /** Secret. */
   declare readonly connection: pulumi.Output<OctopusConnectionArgs | undefined>;

@@ -50,6 +50,7 @@ export interface SshAccountBody {
 }
 
 export const TENANTED_PARTICIPATION = ["Untenanted", "Tenanted", "TenantedOrUntenanted"] as const;
+/** Whether an account is used for tenanted deployments, untenanted ones, or both. */
 export type TenantedDeploymentParticipation = (typeof TENANTED_PARTICIPATION)[number];
 
 export const SpaceSchema = z.looseObject({

@@ -441,22 +441,31 @@ export const sshAccountImpl: ResourceImpl = {
  * ```
  */
 export class OctopusSshAccount extends pulumi.dynamic.Resource {
+  /** The account name, as Octopus holds it. */
   declare readonly name: pulumi.Output<string>;
+  /** The SSH username deployments log in as. */
   declare readonly username: pulumi.Output<string>;
   /** Secret. */
   declare readonly privateKey: pulumi.Output<string>;
   /** Secret. */
   declare readonly privateKeyPassphrase: pulumi.Output<string | undefined>;
+  /** Free text. */
   declare readonly description: pulumi.Output<string | undefined>;
+  /** Environments the account may be used in; empty means all. */
   declare readonly environmentIds: pulumi.Output<string[] | undefined>;
+  /** Tenants the account may be used for. */
   declare readonly tenantIds: pulumi.Output<string[] | undefined>;
+  /** Tenant tags (`TagSet/Tag`). */
   declare readonly tenantTags: pulumi.Output<string[] | undefined>;
+  /** `Untenanted`, `Tenanted` or `TenantedOrUntenanted`. */
   declare readonly tenantedDeploymentParticipation: pulumi.Output<TenantedDeploymentParticipation | undefined>;
+  /** The space as given (id or name); see `spaceId` for the resolved id. */
   declare readonly space: pulumi.Output<string | undefined>;
   /** The account id, `Accounts-N` (also the resource id). */
   declare readonly accountId: pulumi.Output<string>;
   /** The space the account lives in, `Spaces-N`. */
   declare readonly spaceId: pulumi.Output<string>;
+  /** The account's slug, where the server has slugs (2021.1 and later). */
   declare readonly slug: pulumi.Output<string | null>;
   /** The public half, as an OpenSSH line (`ssh-ed25519 AAAA...`), for authorized_keys. */
   declare readonly publicKey: pulumi.Output<string>;

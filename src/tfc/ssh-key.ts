@@ -288,6 +288,7 @@ export const tfcSshKeyImpl: ResourceImpl = {
 export class TfcSshKey extends pulumi.dynamic.Resource {
   /** The key's id, `sshkey-...` (also the resource id). */
   declare readonly sshKeyId: pulumi.Output<string>;
+  /** The key's name in HCP Terraform. */
   declare readonly name: pulumi.Output<string>;
   /** The organization the key is in (resolved). */
   declare readonly organization: pulumi.Output<string>;
@@ -297,6 +298,7 @@ export class TfcSshKey extends pulumi.dynamic.Resource {
   declare readonly publicKey: pulumi.Output<string>;
   /** `SHA256:...`. */
   declare readonly fingerprint: pulumi.Output<string>;
+  /** `ssh-ed25519`, `ssh-rsa`, `ecdsa-sha2-nistp256`, ... */
   declare readonly keyType: pulumi.Output<string>;
   /** Secret. */
   declare readonly connection: pulumi.Output<TfcConnectionArgs | undefined>;

@@ -7,6 +7,7 @@
 // `__provider` stays small, never holds a credential, and always runs the installed version. The
 // price: the entry point's signature can never change incompatibly, because old states call it.
 
+import { createHash } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import type { ZodType } from "zod";
 import type { SettingsContext, StackConfig } from "./connection";
@@ -30,6 +31,49 @@ export type Operation = "check" | "diff" | "create" | "read" | "update" | "delet
 /** Per-call context: stack config (from configure) and the environment, read now. */
 export interface OperationContext extends SettingsContext {
   resource: string;
+  /**
+   * In create: the id of the object this create replaces, when a diff in this process said it
+   * replaces one (see {@link noteReplacement}); undefined for a new resource.
+   */
+  replacing?: string;
+}
+
+// The engine checks a replacement's inputs again without the old ones, so create cannot tell a
+// replacement from a new resource by its inputs. Diff runs first, in the same provider process, and
+// notes each replacement under a hash of the new inputs; the create with those inputs takes it.
+// Keys are hashes: no secret sits in a map key.
+const replacements = new Map<string, string[]>();
+
+function replacementKey(resource: string, inputs: Props): string {
+  const { __provider: _p, adopt: _a, ...rest } = inputs;
+  return createHash("sha256").update(`${resource}\0${canonicalJson(rest)}`).digest("hex");
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value && typeof value === "object") {
+    const entries = Object.entries(value as Props)
+      .filter(([, v]) => v !== undefined && v !== null)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+/** Records that the object `id` is about to be replaced by one with these inputs. */
+export function noteReplacement(resource: string, news: Props, id: string): void {
+  const key = replacementKey(resource, news);
+  replacements.set(key, [...(replacements.get(key) ?? []), id]);
+}
+
+/** The id a create with these inputs replaces, if a diff noted one (consumed). */
+export function takeReplacement(resource: string, inputs: Props): string | undefined {
+  const key = replacementKey(resource, inputs);
+  const ids = replacements.get(key);
+  if (!ids?.length) return undefined;
+  const id = ids.shift();
+  if (!ids.length) replacements.delete(key);
+  return id;
 }
 
 type Props = Record<string, any>;
@@ -70,11 +114,14 @@ export async function runOperation(impl: ResourceImpl, op: Operation, host: Prov
       }
       case "diff": {
         const [id, olds, news] = args as [string, Props, Props];
-        return await impl.diff(id, olds ?? {}, news ?? {}, ctx);
+        const result = await impl.diff(id, olds ?? {}, news ?? {}, ctx);
+        if (result.replaces?.length) noteReplacement(impl.resource, news ?? {}, id);
+        return result;
       }
       case "create": {
         const [inputs] = args as [Props];
-        const result = await impl.create(inputs, ctx);
+        const replacing = takeReplacement(impl.resource, inputs ?? {});
+        const result = await impl.create(inputs, replacing ? { ...ctx, replacing } : ctx);
         return { id: result.id, outs: toPlainObject(result.outs ?? {}) };
       }
       case "read": {
@@ -104,20 +151,16 @@ export async function runOperation(impl: ResourceImpl, op: Operation, host: Prov
   }
 }
 
-/** Set by `check` on the inputs of a resource that is already in state (see {@link adoptionInputs}). */
-export const MANAGED = "__managed";
-
 /**
- * Scopes `adopt` to the first create: for a resource already in state (old inputs given), `adopt` is
- * dropped and the inputs are marked {@link MANAGED}, so a later replacement makes a new object
- * instead of taking over whatever has the name, and create can tell a replacement (whose old object
- * still holds the name) from a new resource.
+ * Keeps `adopt` out of the stored inputs of a resource already in state (old inputs given): it acted
+ * on the first create, and an update has nothing to adopt. (A replacement's create is checked again
+ * without old inputs and sees `adopt`; create ignores it there, see {@link OperationContext.replacing}.)
  */
 export function adoptionInputs(olds: Props, news: Props): Props {
   const inState = Object.keys(olds).some((k) => k !== "__provider");
   if (!inState) return news;
   const { adopt: _dropped, ...rest } = news;
-  return { ...rest, [MANAGED]: true };
+  return rest;
 }
 
 /** A failure to report from `check`: `{property, reason}`. */

@@ -323,7 +323,8 @@ export const novaKeypairImpl: ResourceImpl = {
     }
     const type = inputs.type ?? "ssh";
     if (how === "import" && inputs.privateKey) privateKey = heldKey(inputs.privateKey);
-    if (inputs.adopt === true) {
+    // A replacement makes a new key pair; adopt acted on the first create.
+    if (inputs.adopt === true && !ctx.replacing) {
       const adopted = await keypairToAdopt(nova, inputs);
       const userId = adopted.user_id ?? inputs.userId ?? (await nova.session.token()).userId ?? "";
       return { id: adopted.name, outs: outputsOf(inputs, adopted, privateKey, userId, false) };

@@ -306,7 +306,8 @@ export const sshAccountImpl: ResourceImpl = {
       PrivateKeyPassphrase: inputs.privateKeyPassphrase ? sensitiveNew(inputs.privateKeyPassphrase) : null,
     };
     let account: Account;
-    if (inputs.adopt !== undefined && inputs.adopt !== false) {
+    // A replacement (a new space) makes a new account; adopt acted on the first create.
+    if (inputs.adopt !== undefined && inputs.adopt !== false && !ctx.replacing) {
       const existing = await accountToAdopt(octopus, spaceId, inputs);
       // Octopus cannot show the key it holds, so the declared one is always written.
       account = await octopus.updateAccount(spaceId, existing.Id, {

@@ -24,7 +24,7 @@ import type { TlsConnectionArgs } from "../core/connection";
 import { z } from "zod";
 import { InputError, InvalidKeyError, ResponseValidationError } from "../core/errors";
 import type { OperationContext, ResourceImpl } from "../core/provider";
-import { MANAGED, adoptionInputs, containsUnknown, diffProps, inputsFrom, schemaFailures } from "../core/provider";
+import { adoptionInputs, containsUnknown, diffProps, inputsFrom, schemaFailures } from "../core/provider";
 import provider = require("../internal/tfc-ssh-key");
 import { comparableKeyText, inspectPrivateKey, keyFileText } from "../ssh/keys";
 import { TfcClient, explainNotFound, requireOrganization, resolveTfcSettings } from "./client";
@@ -213,13 +213,15 @@ export const tfcSshKeyImpl: ResourceImpl = {
     const { client, organization } = organizationFor(inputs, ctx);
     let key: SshKeyData;
     try {
-      if (inputs.adopt !== undefined && inputs.adopt !== false) {
+      if (inputs.adopt !== undefined && inputs.adopt !== false && !ctx.replacing) {
         key = await keyToAdopt(client, organization, inputs);
         if (key.attributes.name !== inputs.name) key = await client.renameSshKey(key.id, inputs.name);
       } else {
-        // A replacement's old key still holds the name; a new resource must not share it.
+        // A replacement's old key still holds the name (it is deleted after this create); a new
+        // resource must not share it.
         const existing = await client.sshKeysNamed(organization, inputs.name);
-        if (existing.length && raw[MANAGED] !== true) throw new InputError("name", takenMessage(organization, inputs.name, existing));
+        const others = existing.filter((k) => k.id !== ctx.replacing);
+        if (others.length) throw new InputError("name", takenMessage(organization, inputs.name, others));
         key = await client.createSshKey(organization, inputs.name, keyFileText(info.text), existing);
       }
     } catch (error) {

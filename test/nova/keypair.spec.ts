@@ -205,7 +205,15 @@ describe("NovaKeypair provider (emulator)", () => {
       const next = await provider.check(created.outs!, args);
       assert.equal(next.inputs!.adopt, undefined, "adopt acts once");
       assert.equal((await provider.diff(name, created.outs!, next.inputs!)).changes, false);
+      // A new key with adopt still declared: replaced as the engine does it (diff, delete first,
+      // check again without the old inputs, create), which makes a new pair rather than adopting.
+      const rotated = { ...args, publicKey: stranger.publicKey };
+      const d = await provider.diff(name, created.outs!, (await provider.check(created.outs!, rotated)).inputs!);
+      assert.equal(d.deleteBeforeReplace, true);
       await provider.delete(name, created.outs!);
+      const replacement = await provider.create((await provider.check({}, rotated)).inputs!);
+      assert.equal(stored(name)!.publicKey.split(" ")[1], stranger.publicKey.split(" ")[1]);
+      await provider.delete(name, replacement.outs!);
       assert.equal(stored(name), undefined);
     });
 

@@ -43,6 +43,7 @@ describe("bad input matrix: a clear message, nothing created", function () {
   let tfc: TfcEmulator;
   let nova: NovaEmulator;
   const ed = generateKeyPair({ algorithm: "ed25519" });
+  const other = generateKeyPair({ algorithm: "ed25519" });
   const rsa = generateKeyPairSync("rsa", { modulusLength: 2048 });
   const rsaPem = rsa.privateKey.export({ type: "pkcs1", format: "pem" }).toString();
   const encrypted = rsa.privateKey.export({ type: "pkcs8", format: "pem", cipher: "aes-256-cbc", passphrase: "right passphrase" }).toString();
@@ -56,6 +57,8 @@ describe("bad input matrix: a clear message, nothing created", function () {
     expiredKey = octopus.createApiKey("Users-1", "expired", new Date(Date.now() - 60_000));
     // A key pair that takes a name, for the 409 row.
     await PROVIDERS.NovaKeypair.create({ name: "taken", publicKey: ed.publicKey, connection: openstack() });
+    // And an HCP Terraform key, for the taken-name row.
+    await PROVIDERS.TfcSshKey.create(tfcKey({ name: "taken" }));
   });
   after(async () => {
     await Promise.all([octopus?.close(), tfc?.close(), nova?.close()]);
@@ -74,6 +77,8 @@ describe("bad input matrix: a clear message, nothing created", function () {
 
   const rows: Row[] = [
     // OctopusSshAccount
+    { name: "adopting an account that does not exist", resource: "OctopusSshAccount", inputs: () => account({ adopt: true }), at: "create", says: /there is no account named 'matrix' in Spaces-1 to adopt/ },
+    { name: "adopt given a name instead of an account id", resource: "OctopusSshAccount", inputs: () => account({ adopt: "matrix" }), at: { check: "adopt" }, says: /the id of the account to adopt \(Accounts-N\)/ },
     { name: "a malformed PEM", resource: "OctopusSshAccount", inputs: () => account({ privateKey: "-----BEGIN RSA PRIVATE KEY-----\nnot a key\n-----END RSA PRIVATE KEY-----\n" }), at: { check: "privateKey" }, says: /./ },
     { name: "a truncated key", resource: "OctopusSshAccount", inputs: () => account({ privateKey: rsaPem.slice(0, 300) }), at: { check: "privateKey" }, says: /./ },
     { name: "a public key given as the private key", resource: "OctopusSshAccount", inputs: () => account({ privateKey: ed.publicKey }), at: { check: "privateKey" }, says: /public key/i },
@@ -104,7 +109,12 @@ describe("bad input matrix: a clear message, nothing created", function () {
     { name: "an empty TFC key name", resource: "TfcSshKey", inputs: () => tfcKey({ name: "" }), at: { check: "name" }, says: /name must not be empty/ },
     { name: "an organization with a slash", resource: "TfcSshKey", inputs: () => tfcKey({ organization: "acme/prod" }), at: { check: "organization" }, says: /without '\/' or spaces/ },
     { name: "a hostname given as a URL", resource: "TfcSshKey", inputs: () => tfcKey({ connection: { hostname: "https://tfe.example.com", token: "t" } }), at: "create", says: /must be a host name like tfe\.example\.com/ },
+    { name: "a name already taken in the organization", resource: "TfcSshKey", inputs: () => tfcKey({ name: "taken" }), at: "create", says: /already has an SSH key named 'taken' \(sshkey-\w+\)\. To manage it with this resource, set `adopt: true`/ },
+    { name: "adopting a key id that does not exist", resource: "TfcSshKey", inputs: () => tfcKey({ adopt: "sshkey-missing" }), at: "create", says: /has no SSH key with id 'sshkey-missing'/ },
     // NovaKeypair
+    { name: "adopting a key pair that holds another key", resource: "NovaKeypair", inputs: () => keypair({ name: "taken", publicKey: other.publicKey, adopt: true }), at: "create", says: /the key pair 'taken' holds a different key/ },
+    { name: "adopting without the key the pair holds", resource: "NovaKeypair", inputs: () => keypair({ publicKey: undefined, adopt: true }), at: { check: "adopt" }, says: /adopting needs the key the pair holds/ },
+    { name: "a public and a private key together", resource: "NovaKeypair", inputs: () => keypair({ privateKey: ed.privateKey }), at: { check: "publicKey" }, says: /give either publicKey or privateKey/ },
     { name: "a key pair name with a slash", resource: "NovaKeypair", inputs: () => keypair({ name: "team/deploy" }), at: { check: "name" }, says: /may contain only letters, digits/ },
     { name: "a key pair name over 255 characters", resource: "NovaKeypair", inputs: () => keypair({ name: "k".repeat(256) }), at: { check: "name" }, says: /longer than 255 characters/ },
     { name: "a private key given as the public key", resource: "NovaKeypair", inputs: () => keypair({ publicKey: ed.privateKey }), at: { check: "publicKey" }, says: /PRIVATE key/ },

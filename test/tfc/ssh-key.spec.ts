@@ -214,6 +214,13 @@ describe("TfcSshKey provider (emulator)", () => {
       const next = await provider.check(args, args);
       assert.equal(next.inputs!.adopt, undefined);
       assert.equal((await provider.diff(id, created.outs!, next.inputs!)).changes, false);
+      // A replacement (a new private key) makes a new key even though adopt is still declared.
+      const rotated = { ...args, privateKey: other.privateKey };
+      assert.ok((await provider.diff(id, created.outs!, (await provider.check(args, rotated)).inputs!)).replaces);
+      const replacement = await provider.create((await provider.check({}, rotated)).inputs!);
+      assert.notEqual(replacement.id, id);
+      assert.equal(tfc.state.sshKeys.get(replacement.id)!.value, other.privateKey);
+      await provider.delete(replacement.id, replacement.outs!);
       // A rename is an update of that key; destroy deletes it.
       await provider.update(id, created.outs!, { ...next.inputs!, name: `${args.name}-x` });
       assert.equal(tfc.state.sshKeys.get(id)!.name, `${args.name}-x`);
@@ -249,7 +256,10 @@ describe("TfcSshKey provider (emulator)", () => {
     it("a replacement may reuse the old key's name (create before delete), and a lost answer then does not take the old key", async () => {
       const args = inputs();
       const old = await provider.create(args);
-      const checked = await provider.check(args, { ...args, privateKey: other.privateKey });
+      // As the engine does it: diff with the old state, then check again without it, then create.
+      const news = { ...args, privateKey: other.privateKey };
+      assert.deepEqual((await provider.diff(old.id, old.outs!, (await provider.check(args, news)).inputs!)).replaces, ["privateKey"]);
+      const checked = await provider.check({}, news);
       tfc.faults.script({ method: "POST", fault: { kind: "reset" } });
       const replacement = await withEnv({ PULUMI_ACCESS_KEYS_RETRY_BASE_MS: "5" }, () => provider.create(checked.inputs!));
       assert.notEqual(replacement.id, old.id);

@@ -430,6 +430,9 @@ describe("secret audit: unique markers through up, update, refresh, failures and
     const decrypted = decryptedExports.join("\n");
     const inState = all.filter((s) => scanText("decrypted state", decrypted, [s]).length > 0).map((s) => s.name);
     const expected = [
+      // Stack config, kept (encrypted) as the inputs of the default provider.
+      "Octopus admin API key",
+      "TFC user token",
       "Octopus password",
       "application credential secret",
       "key passphrase",

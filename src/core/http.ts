@@ -296,7 +296,9 @@ export class HttpClient {
   async request<T = unknown>(req: RequestOptions<T>): Promise<HttpResponse<T>> {
     const fullPath = this.pathFor(req.path, req.query);
     const shownPath = redactPath(fullPath);
-    const secrets = this.options.secrets?.() ?? [];
+    // What the client was told is secret, and every credential this request carries in a header (a
+    // token issued per session, a cookie): the server may quote them back without their header name.
+    const secrets = [...(this.options.secrets?.() ?? []), ...credentialsIn({ ...this.options.headers?.(), ...req.headers })];
     const sleep = this.options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
     const random = this.options.random ?? Math.random;
     const idempotent = req.idempotent === true;
@@ -397,6 +399,22 @@ export class HttpClient {
     if (!debugEnabled()) return;
     console.error(`[pulumi-access-keys] ${this.service} ${method} ${path} -> ${result} (${Date.now() - started} ms${attempt ? `, attempt ${attempt + 1}` : ""})`);
   }
+}
+
+/** Headers that carry a credential. */
+const CREDENTIAL_HEADERS = new Set(["authorization", "proxy-authorization", "cookie", "x-auth-token", "x-subject-token", "x-octopus-apikey", "x-octopus-csrf-token"]);
+
+/** The credential values in request headers: whole, without an auth scheme, and each cookie's value. */
+export function credentialsIn(headers: Record<string, string>): string[] {
+  const out: string[] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    if (!CREDENTIAL_HEADERS.has(name.toLowerCase()) || typeof value !== "string") continue;
+    out.push(value);
+    const scheme = /^\s*(?:Bearer|Basic|Token)\s+(\S+)\s*$/i.exec(value);
+    if (scheme) out.push(scheme[1]!);
+    if (name.toLowerCase() === "cookie") for (const pair of value.split(";")) out.push(pair.slice(pair.indexOf("=") + 1).trim());
+  }
+  return out;
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {

@@ -12,6 +12,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { ZodType } from "zod";
 import type { SettingsContext, StackConfig } from "./connection";
 import { describeFailure } from "./errors";
+import { withOperationSecrets } from "./redact";
 import { jsonEqual, toPlainObject } from "./json";
 
 /** The value the engine sends for inputs that are not known yet (during preview). */
@@ -105,6 +106,17 @@ export async function runOperation(impl: ResourceImpl, op: Operation, host: Prov
   const ctx: OperationContext = { resource: impl.resource, stackConfig: host?.stackConfig ?? {}, env: process.env };
   const secretsFrom = (...propsList: unknown[]) =>
     propsList.flatMap((p) => (p && typeof p === "object" ? impl.secretsOf(p as Props) : []));
+  // Known to every message built during the operation, not only to the final one (see core/redact).
+  let secrets: (string | undefined)[] = [];
+  try {
+    secrets = secretsFrom(...args);
+  } catch {
+    // props of a shape secretsOf does not expect: the patterns and the clients' own secrets still apply
+  }
+  return withOperationSecrets(secrets, () => run(impl, op, ctx, args, secrets));
+}
+
+async function run(impl: ResourceImpl, op: Operation, ctx: OperationContext, args: unknown[], secrets: readonly (string | undefined)[]): Promise<unknown> {
   try {
     switch (op) {
       case "check": {
@@ -147,7 +159,7 @@ export async function runOperation(impl: ResourceImpl, op: Operation, host: Prov
     }
   } catch (error) {
     // Package errors keep their class, code and `id` (a half-created object the engine must record).
-    throw describeFailure(impl.resource, op, error, secretsFrom(...args));
+    throw describeFailure(impl.resource, op, error, secrets);
   }
 }
 

@@ -4,6 +4,14 @@
 // credential (a server that echoes the request, a proxy error page, a key pasted into the wrong
 // field), so every message passes through `redactText` when the error is built, on a copy: callers'
 // objects are never modified.
+//
+// Every message built while a provider operation runs is also masked with that operation's secrets
+// (the resource's secret inputs and outputs), even where the builder does not know them (the HTTP
+// client knows only its credentials). Masking them only afterwards is not enough: a pattern applied
+// first can cut a secret ("passphrase: correct horse" becomes "passphrase: [redacted] horse"), and the
+// whole value is then no longer there to find.
+
+import { AsyncLocalStorage } from "node:async_hooks";
 
 const MASK = "[redacted]";
 
@@ -25,13 +33,21 @@ const SECRET_PATTERNS: readonly RegExp[] = [
 /** Query parameters whose values are never shown. */
 const SECRET_QUERY_PARAMS = /([?&](?:apikey|api_key|token|password|secret)=)[^&#]*/gi;
 
+const operationSecrets = new AsyncLocalStorage<readonly (string | undefined | null)[]>();
+
+/** Runs `fn` (a provider operation) so that every redaction inside it also masks `secrets`. */
+export function withOperationSecrets<T>(secrets: readonly (string | undefined | null)[], fn: () => T): T {
+  return operationSecrets.run(secrets, fn);
+}
+
 /**
- * Returns `text` with every known secret value and every secret-looking pattern masked.
- * Values shorter than 4 characters are not searched for (they would mask ordinary words).
+ * Returns `text` with every known secret value (those given, and the current operation's) and every
+ * secret-looking pattern masked. Values shorter than 4 characters are not searched for (they would
+ * mask ordinary words).
  */
 export function redactText(text: string, secrets: readonly (string | undefined | null)[] = []): string {
   let out = text;
-  const values = secrets
+  const values = [...secrets, ...(operationSecrets.getStore() ?? [])]
     .filter((s): s is string => typeof s === "string" && s.length >= 4)
     // Longest first, so a secret that contains another is masked whole.
     .sort((a, b) => b.length - a.length);

@@ -62,6 +62,13 @@ export interface RecordedRequest {
   status: number | undefined;
   /** The kind of fault injected into this request, if any. */
   fault?: Fault["kind"];
+  /**
+   * What was answered (or, for `drop-after`, would have been): status, extra headers, body. Absent
+   * for `reset` and while in flight. Kept because the services issue secrets that exist nowhere else
+   * (an Octopus API key, a Nova-generated private key, a Keystone token: stored hashed or not at
+   * all), and tests auditing where secrets travel need their values.
+   */
+  response?: EmulatorResponse;
   /** `Date.now()` when the request arrived. */
   at: number;
 }
@@ -349,7 +356,8 @@ export async function startEmulatorServer(handler: EmulatorHandler, options: Emu
       if (fault.retryAfter !== undefined) headers["retry-after"] = String(fault.retryAfter);
       const message = http.STATUS_CODES[fault.status] ?? `HTTP ${fault.status}`;
       record.status = fault.status;
-      writeResponse(res, { status: fault.status, headers, body: fault.body ?? errorBody(fault.status, message) });
+      record.response = { status: fault.status, headers, body: fault.body ?? errorBody(fault.status, message) };
+      writeResponse(res, record.response);
       return;
     }
     if (fault?.kind === "stall") {
@@ -365,6 +373,7 @@ export async function startEmulatorServer(handler: EmulatorHandler, options: Emu
       response = { status: 500, body: errorBody(500, `Emulator handler failed: ${message}`) };
     }
     record.status = response.status;
+    record.response = response;
     if (fault?.kind === "drop-after") {
       req.socket.destroy();
       return;

@@ -265,6 +265,19 @@ describe("core/http", () => {
       });
     });
 
+    it("masks every credential header it sent, even one the client was not told is secret, when the server quotes it bare", async () => {
+      // Found by the secret audit: a Keystone token sent per request in X-Auth-Token, quoted back by
+      // Nova without its header name, was shown in the error (the client's secrets were only the password).
+      handler = (req, res) => json(res, 500, { message: `failed for ${String(req.headers["x-auth-token"])} ${String(req.headers.cookie)} ${String(req.headers["x-octopus-apikey"])}` });
+      const headers = { "x-auth-token": "gAAAAABissued-token-value", cookie: "Session_1=cookie-value-123; Csrf_1=csrf-value-456", "x-octopus-apikey": "API-HEADERKEY1234567890" };
+      await assert.rejects(client({ retry: { retries: 0 } }).request({ method: "GET", path: "/x", headers }), (e: unknown) => {
+        assert.ok(HttpError.isInstance(e));
+        assert.match(e.message, /^GET \/prefix\/x -> 500 failed for \[redacted\] \[redacted\]/);
+        for (const value of ["issued-token-value", "cookie-value-123", "csrf-value-456", "HEADERKEY1234567890"]) assert.ok(!`${e.message}${String(e.stack)}`.includes(value), `${value} in ${e.message}`);
+        return true;
+      });
+    });
+
     it("times out a stalled answer; a GET is retried, a POST is not", async () => {
       handler = () => {
         /* never answers */

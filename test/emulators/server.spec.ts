@@ -57,6 +57,18 @@ describe("emulators/server", () => {
       assert.ok(entry!.at > 0);
     });
 
+    it("records what was answered: the handler's response, or the status fault's", async () => {
+      await (await fetch(`${server.url}/created?x=1`)).arrayBuffer();
+      server.faults.script({ fault: { kind: "status", status: 503, retryAfter: 2 } });
+      await (await fetch(`${server.url}/later`)).arrayBuffer();
+      server.faults.script({ fault: { kind: "reset" } });
+      await assert.rejects(fetch(`${server.url}/gone`));
+      const [created, later, gone] = server.requests;
+      assert.deepEqual(created!.response, { status: 201, body: { method: "GET", path: "/created", query: { x: "1" }, body: null } });
+      assert.deepEqual(later!.response, { status: 503, headers: { "retry-after": "2" }, body: { Error: "Service Unavailable", Code: 503 } });
+      assert.equal(gone!.response, undefined, "a reset answers nothing");
+    });
+
     it("parses JSON whatever the Content-Type, and keeps non-JSON as raw text", async () => {
       await (await fetch(`${server.url}/a`, { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: '{"k":1}' })).arrayBuffer();
       await (await fetch(`${server.url}/b`, { method: "POST", headers: { "Content-Type": "text/plain" }, body: "not json {" })).arrayBuffer();

@@ -112,7 +112,7 @@ function inputsOf(props: Record<string, any>): TfcSshKeyInputs {
   return inputsFrom<TfcSshKeyInputs>(props, ["organization", "name", "privateKey", "connection"]);
 }
 
-function outputsFrom(inputs: TfcSshKeyInputs, key: SshKeyData, organization: string, info: { publicKey: string; fingerprint: string; keyType: string }): TfcSshKeyOutputs {
+export function outputsFrom(inputs: TfcSshKeyInputs, key: SshKeyData, organization: string, info: { publicKey: string; fingerprint: string; keyType: string }): TfcSshKeyOutputs {
   return { ...inputs, sshKeyId: key.id, name: key.attributes.name, organization, publicKey: info.publicKey, fingerprint: info.fingerprint, keyType: info.keyType };
 }
 

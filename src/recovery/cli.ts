@@ -3,7 +3,6 @@
 // resolves the stack's interrupted creates of pulumi-access-keys resources, then refreshes. See
 // recover.ts for what it does and docs/RELIABILITY.md ("Interruptions") for the whole procedure.
 //
-//   pulumi cancel                          # first: clears the killed update's lock
 //   pulumi-access-keys-recover             # shows the plan, asks, applies, refreshes
 //   pulumi-access-keys-recover --yes       # the same without asking (CI)
 //   pulumi up
@@ -18,7 +17,11 @@ After an interrupted \`pulumi up\`, finds what each interrupted create of a pulu
 left on its service, using the inputs recorded in the state, and settles it: adopts a complete object
 into the state, deletes one the state cannot use (an Octopus API key or a generated key pair whose
 secret was in the lost answer), or finds that nothing was created. Then writes the state back and runs
-\`pulumi refresh\`. Run \`pulumi cancel\` first if the stack is still locked, and \`pulumi up\` after.
+\`pulumi refresh\`. Run \`pulumi up\` after it.
+
+On a file:// backend it first repairs what a kill can leave there: sidecar files left empty (Pulumi
+then fails with "failed to load checkpoint: EOF") and the killed update's lock, released only when
+its process is gone from this host (otherwise it says so: run \`pulumi cancel\` once sure).
 
 Run it with the environment and stack config your \`pulumi up\` uses: it connects to the services the
 same way the resources do. It changes nothing while any interrupted create is ambiguous.
@@ -26,7 +29,7 @@ same way the resources do. It changes nothing while any interrupted create is am
   --stack NAME   the stack (default: the selected one)
   --cwd DIR      the project directory (default: the current one)
   --yes          apply without asking
-  --dry-run      show the plan only
+  --dry-run      show the plan only (unreadable sidecar files are still repaired: nothing can be read before)
   --since TIME   count objects that can repeat (API keys, generated key pairs) as the interrupted
                  update's only if created after TIME (ISO 8601); default: the end of the stack's last
                  successful update, less 5 minutes

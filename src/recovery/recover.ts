@@ -10,23 +10,21 @@
 // - `pulumi refresh --import-pending-creates URN ID` drops the pending create without importing the
 //   object (it never reaches the state), and `pulumi import` cannot import dynamic resources.
 //
-// So this looks each pending create of this package's resources up on its service, by the inputs
+// So, after repairing what the kill left in a file backend (backend.ts: truncated sidecars, the stale
+// lock), this looks each pending create of this package's resources up on its service, by the inputs
 // recorded in the pending operation, and decides (src/<service>/recovery.ts): adopt it into the state
 // as if the create had returned, delete it when the state cannot hold it (its secret was in the lost
 // answer), or find that nothing was created. Then it writes the state back with `pulumi stack import`
 // (which also drops the pending operations) and runs `pulumi refresh`. The next `pulumi up` creates
 // whatever is missing. Every step can be repeated: run it again after any failure.
 
-import { spawn } from "node:child_process";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
-import { fileURLToPath } from "node:url";
+import { execFileSync, spawn } from "node:child_process";
 import { STACK_CONFIG_KEYS } from "../core/connection";
 import type { StackConfig } from "../core/connection";
 import { findNovaKeypairs } from "../nova/recovery";
 import { findApiKeys, findSshAccounts } from "../octopus/recovery";
 import { findTfcSshKeys } from "../tfc/recovery";
+import { fileBackendRoot, repairTruncatedSidecars, stackLocks } from "./backend";
 import { adoptedResource, hasLiveResource, plainValue, resourceNameOf, trackedIds } from "./state";
 import type { ExportedDeployment, ResourceName } from "./state";
 import type { Finder, PendingCreate, Resolution } from "./types";
@@ -97,6 +95,14 @@ export async function recoverInterruptedCreates(options: RecoverOptions = {}): P
   const log = options.log ?? ((line: string) => void process.stdout.write(`${line}\n`));
   const cli = new PulumiCli(options);
 
+  const who = JSON.parse((await cli.run(["whoami", "--json"], { noStack: true })).stdout || "{}") as { url?: string };
+  const root = fileBackendRoot(who.url);
+  if (root) {
+    // Before anything reads the stack: a kill can leave it unreadable (see backend.ts).
+    for (const file of repairTruncatedSidecars(root)) log(`Removed ${file}: the kill left it empty, and Pulumi could not read the stack past it.`);
+  }
+  warnAboutOrphanedPlugins(log);
+
   const exported = JSON.parse((await cli.run(["stack", "export", "--show-secrets"], { secretOutput: true })).stdout) as ExportedDeployment;
   const pendingOps = exported.deployment.pending_operations ?? [];
   const pendingOperations: Record<string, number> = {};
@@ -140,10 +146,12 @@ export async function recoverInterruptedCreates(options: RecoverOptions = {}): P
     throw new RecoveryError("recovery cannot tell which objects the interrupted creates made (see above); nothing was changed", report);
   }
   if (options.dryRun) return report;
-  await assertNotLocked(cli, exported);
   if (creates.length) {
     const go = options.yes || (options.confirm ? await options.confirm(plan) : false);
     if (!go) return report;
+  }
+  if (root) await releaseStaleLock(cli, root, exported, log);
+  if (creates.length) {
 
     // Deletions first: if one fails, the pending creates stay in the state and a rerun finds the rest.
     for (const removal of resolutions.flatMap((r) => r.removals)) {
@@ -210,24 +218,46 @@ async function lastSuccessfulUpdateEnd(cli: PulumiCli): Promise<number | undefin
 }
 
 /**
- * On a file backend, a killed CLI leaves its lock behind. Stop before deleting anything rather than
- * fail at `stack import`. (Other backends refuse the import with their own message.)
+ * On a file backend a killed CLI leaves its lock, and every command that writes the stack refuses to
+ * run. A lock whose process is gone (same host) is released with `pulumi cancel`; any other lock stops
+ * recovery before it changes anything. (Other backends refuse `stack import` with their own message.)
  */
-async function assertNotLocked(cli: PulumiCli, exported: ExportedDeployment): Promise<void> {
-  const who = JSON.parse((await cli.run(["whoami", "--json"], { noStack: true })).stdout || "{}") as { url?: string };
-  if (!who.url?.startsWith("file://")) return;
-  const root = who.url === "file://~" ? os.homedir() : fileURLToPath(who.url.replace(/\?.*$/, ""));
+async function releaseStaleLock(cli: PulumiCli, root: string, exported: ExportedDeployment, log: (line: string) => void): Promise<void> {
   const urn = (exported.deployment.resources ?? []).find((r) => r.type === "pulumi:pulumi:Stack")?.urn ?? exported.deployment.pending_operations?.[0]?.resource.urn;
   const match = urn?.match(/^urn:pulumi:([^:]+)::([^:]+)::/);
   if (!match) return;
-  const [, stack, project] = match;
-  const dirs = [path.join(root, ".pulumi", "locks", "organization", project!, stack!), path.join(root, ".pulumi", "locks", stack!)];
-  const locks = dirs.flatMap((d) => (fs.existsSync(d) ? fs.readdirSync(d).filter((f) => f.endsWith(".json")).map((f) => path.join(d, f)) : []));
-  if (locks.length) {
+  const locks = stackLocks(root, match[2]!, match[1]!);
+  if (!locks.length) return;
+  const live = locks.filter((l) => l.stale !== true);
+  if (live.length) {
+    const who = live.map((l) => `${l.file} (pid ${l.pid ?? "?"} on ${l.hostname ?? "?"} since ${l.timestamp ?? "?"})`).join(", ");
     throw new RecoveryError(
-      `the stack is locked by an update that did not finish (${locks.join(", ")}). Make sure no pulumi process for it is still running ` +
-        "(the killed CLI's plugins, pulumi-language-nodejs and pulumi-resource-pulumi-nodejs, can outlive it), then run `pulumi cancel` and run this again.",
+      `the stack is locked by an update that may still be running: ${who}. Make sure no pulumi process for it runs, on any machine ` +
+        "(its plugins, pulumi-language-nodejs and pulumi-resource-pulumi-nodejs, can outlive a killed CLI), then run `pulumi cancel` and run this again.",
     );
+  }
+  log(`Releasing the lock of the interrupted update (pid ${locks.map((l) => l.pid).join(", ")} on this host is gone): \`pulumi cancel\`.`);
+  await cli.run(["cancel", "--yes"]);
+}
+
+/**
+ * Plugins of a killed CLI keep running in process groups of their own, and a provider host may still
+ * be sending the requests it had started. They cannot be tied to a stack, so this only warns.
+ */
+function warnAboutOrphanedPlugins(log: (line: string) => void): void {
+  if (process.platform === "win32") return;
+  let lines: string[];
+  try {
+    lines = execFileSync("ps", ["-A", "-o", "pid=,ppid=,args="], { encoding: "utf8" }).split("\n");
+  } catch {
+    return;
+  }
+  const orphans = lines
+    .map((l) => l.trim().match(/^(\d+)\s+(\d+)\s+(.*)$/))
+    .filter((m): m is RegExpMatchArray => !!m && m[2] === "1" && /pulumi-language-nodejs|pulumi-resource-pulumi-nodejs|cmd\/dynamic-provider/.test(m[3]!))
+    .map((m) => m[1]);
+  if (orphans.length) {
+    log(`Warning: Pulumi plugin processes are running without their CLI (pids ${orphans.join(", ")}). If they belong to the interrupted update, stop them first: they may still be sending requests.`);
   }
 }
 

@@ -4,6 +4,9 @@
 // test/reliability/interrupt-drill.spec.ts.
 
 import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { startNovaEmulator } from "../../src/emulators/nova";
 import type { NovaEmulator } from "../../src/emulators/nova";
 import { startOctopusEmulator } from "../../src/emulators/octopus";
@@ -14,6 +17,7 @@ import { novaKeypairProvider } from "../../src/nova/keypair";
 import { findNovaKeypairs } from "../../src/nova/recovery";
 import { octopusSshAccountProvider } from "../../src/octopus/ssh-account";
 import { findApiKeys, findSshAccounts } from "../../src/octopus/recovery";
+import { fileBackendRoot, repairTruncatedSidecars, stackLocks } from "../../src/recovery/backend";
 import { parseArgs } from "../../src/recovery/cli";
 import { RecoveryError, describePlan } from "../../src/recovery/recover";
 import { SECRET_SIG_KEY, SECRET_SIG_VALUE, adoptedResource, plainValue, secretEnvelope } from "../../src/recovery/state";
@@ -303,5 +307,45 @@ describe("recovery: state, plan and command line", () => {
     assert.equal(parseServiceTime("2014-05-07T12:06:13.681238"), Date.UTC(2014, 4, 7, 12, 6, 13, 681));
     assert.equal(parseServiceTime(null), undefined);
     assert.equal(parseServiceTime("soon"), undefined);
+  });
+
+  describe("a file backend after a kill", () => {
+    let root: string;
+    beforeEach(() => {
+      root = fs.mkdtempSync(path.join(os.tmpdir(), "pak-backend-"));
+    });
+    afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+    const write = (rel: string, text: string) => {
+      fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+      fs.writeFileSync(path.join(root, rel), text);
+    };
+
+    it("sidecar files left empty or cut short are removed, readable ones and the blobs are kept", () => {
+      write(".pulumi/stacks/p/dev.json", "{}");
+      write(".pulumi/stacks/p/dev.json.attrs", "");
+      write(".pulumi/stacks/p/dev.json.bak.attrs", '{"user.content_type":"text/pl');
+      write(".pulumi/meta.yaml.attrs", '{"md5":"x"}');
+      assert.deepEqual(repairTruncatedSidecars(root).sort(), [".pulumi/stacks/p/dev.json.attrs", ".pulumi/stacks/p/dev.json.bak.attrs"]);
+      assert.ok(fs.existsSync(path.join(root, ".pulumi/stacks/p/dev.json")));
+      assert.ok(fs.existsSync(path.join(root, ".pulumi/meta.yaml.attrs")));
+      assert.deepEqual(repairTruncatedSidecars(root), []);
+    });
+
+    it("a lock is stale only when it was taken on this host by a process that is gone", () => {
+      const lock = (pid: number, hostname: string) => JSON.stringify({ pid, username: "u", hostname, timestamp: "2026-01-01T00:00:00Z" });
+      write(".pulumi/locks/organization/p/dev/a.json", lock(2 ** 22 + 12345, os.hostname()));
+      write(".pulumi/locks/organization/p/dev/b.json", lock(process.pid, os.hostname()));
+      write(".pulumi/locks/organization/p/dev/c.json", lock(2 ** 22 + 12345, "elsewhere"));
+      const byFile = Object.fromEntries(stackLocks(root, "p", "dev").map((l) => [path.basename(l.file), l.stale]));
+      assert.deepEqual(byFile, { "a.json": true, "b.json": false, "c.json": undefined });
+      assert.deepEqual(stackLocks(root, "p", "prod"), []);
+    });
+
+    it("file:// URLs, with a query and with ~; other backends have no directory", () => {
+      assert.equal(fileBackendRoot("file:///var/state?no_tmp_dir=true"), "/var/state");
+      assert.equal(fileBackendRoot("file://~"), os.homedir());
+      assert.equal(fileBackendRoot("https://api.pulumi.com"), undefined);
+      assert.equal(fileBackendRoot("s3://bucket"), undefined);
+    });
   });
 });

@@ -87,7 +87,11 @@ export function descendants(pid: number): number[] {
  * root, so nothing new is started), then read, then killed. Returns the pids killed.
  */
 export function killProcessTree(pid: number): number[] {
-  process.kill(pid, "SIGSTOP");
+  try {
+    process.kill(pid, "SIGSTOP");
+  } catch {
+    return []; // it has exited already
+  }
   const all = [pid, ...descendants(pid)];
   for (const p of all) {
     try {
@@ -121,6 +125,8 @@ export class PulumiStack {
   readonly passphrase = crypto.randomBytes(12).toString("hex");
   /** Every line any command printed: scanned for secrets. */
   readonly transcript: string[] = [];
+  /** How long each command took, in order: where a drill's time goes. */
+  readonly timings: { command: string; ms: number }[] = [];
   private readonly env: Record<string, string>;
 
   /**
@@ -166,6 +172,7 @@ export class PulumiStack {
    */
   exec(command: string, args: string[], options: { input?: string; env?: Record<string, string>; showsSecrets?: boolean } = {}): RunningCommand {
     const child = spawn(command, args, { cwd: this.projectDir, env: { ...this.env, ...options.env } });
+    const started = Date.now();
     const finished = new Promise<CommandResult>((resolve, reject) => {
       let stdout = "";
       let stderr = "";
@@ -176,6 +183,7 @@ export class PulumiStack {
         const output = `${stdout}${stderr}`;
         // Output the user explicitly asked to see in plain text (--show-secrets) is not scanned.
         const shown = command === "pulumi" ? `pulumi ${args.join(" ")}` : `${path.basename(command)} ${args.join(" ")}`;
+        this.timings.push({ command: shown, ms: Date.now() - started });
         if (!options.showsSecrets) this.transcript.push(`$ ${shown}\n${output}`);
         resolve({ code: code ?? 1, stdout, stderr, output });
       });

@@ -139,6 +139,10 @@ export const apiKeyImpl: ResourceImpl = {
   async create(raw, ctx) {
     const inputs = inputsOf(raw);
     const octopus = client(inputs, ctx);
+    // Everything that can fail or wait happens before the POST (the login, who the user is), and
+    // nothing but building the outputs after it: the time in which a killed `pulumi up` leaves a key
+    // whose value nobody has is one request's answer plus the engine's checkpoint. A key made in that
+    // time is found by purpose and revoked by pulumi-access-keys-recover (src/octopus/recovery.ts).
     const userId = await octopus.resolveUserId(inputs.user);
     let created;
     try {

@@ -372,6 +372,11 @@ export class OctopusClient {
     return res.body;
   }
 
+  /** Every API key of a user (values are never listed): how recovery finds a key whose create answer was lost. */
+  async listApiKeys(userId: string): Promise<ApiKey[]> {
+    return this.listAll(`/api/users/${encodeURIComponent(userId)}/apikeys`, {}, ApiKeySchema, "API keys");
+  }
+
   async getApiKey(userId: string, id: string): Promise<ApiKey | undefined> {
     const res = await this.request({
       method: "GET",

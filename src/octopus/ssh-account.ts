@@ -159,7 +159,7 @@ const InputsSchema = z.object({
 });
 
 /** The canonical form of the fields Octopus stores, for diffs and request bodies. */
-function remoteFields(p: Partial<SshAccountInputs>) {
+export function remoteFields(p: Partial<SshAccountInputs>) {
   return {
     Name: p.name ?? "",
     Username: p.username ?? "",
@@ -200,7 +200,7 @@ function sensitiveNew(value: string): SensitiveValue {
   return { HasValue: true, NewValue: value };
 }
 
-function outputsFrom(inputs: SshAccountInputs, account: Account, spaceId: string, key: { publicKey: string; fingerprint: string; keyType: string }): SshAccountOutputs {
+export function outputsFrom(inputs: SshAccountInputs, account: Account, spaceId: string, key: { publicKey: string; fingerprint: string; keyType: string }): SshAccountOutputs {
   return {
     ...inputs,
     accountId: account.Id,

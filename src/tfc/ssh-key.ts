@@ -163,7 +163,7 @@ function takenMessage(organization: string, name: string, keys: readonly SshKeyD
   );
 }
 
-function outputsFrom(inputs: TfcSshKeyInputs, key: SshKeyData, organization: string, info: { publicKey: string; fingerprint: string; keyType: string }): TfcSshKeyOutputs {
+export function outputsFrom(inputs: TfcSshKeyInputs, key: SshKeyData, organization: string, info: { publicKey: string; fingerprint: string; keyType: string }): TfcSshKeyOutputs {
   return { ...inputs, sshKeyId: key.id, name: key.attributes.name, organization, publicKey: info.publicKey, fingerprint: info.fingerprint, keyType: info.keyType };
 }
 

@@ -8,35 +8,17 @@
 // its id, and its value is only in that answer), so its POST gets only the faults a server raises
 // before processing (429); its reads and deletes get everything.
 
-import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
-import { startNovaEmulator } from "../../src/emulators/nova";
-import type { NovaEmulator } from "../../src/emulators/nova";
-import { startOctopusEmulator } from "../../src/emulators/octopus";
-import type { OctopusEmulator } from "../../src/emulators/octopus";
 import type { Fault, FaultInjector } from "../../src/emulators/server";
-import { startTfcEmulator } from "../../src/emulators/tfc";
-import type { TfcEmulator } from "../../src/emulators/tfc";
 import { generateKeyPair } from "../../src/ssh/keys";
+import { assertExactlyDeclared, assertNothingLeft, drillProgram, faultsInjected, startDrillServices } from "../support/drill";
+import type { DrillServices } from "../support/drill";
 import { PulumiStack, makeProjectDir, requirePulumiCli } from "../support/pulumi";
 
 const COUNT = 20;
 const RATE = 0.2;
 
-const PROGRAM = `
-import * as pulumi from "@pulumi/pulumi";
-import { NovaKeypair, OctopusApiKey, OctopusSshAccount, TfcSshKey } from "pulumi-access-keys";
-
-const c = new pulumi.Config();
-const key = c.requireSecret("privateKey");
-const publicKey = c.require("publicKey");
-for (let i = 0; i < ${COUNT}; i++) {
-  new OctopusSshAccount(\`account-\${i}\`, { name: \`drill-\${i}\`, username: "deploy", privateKey: key, space: "Spaces-1" });
-  new OctopusApiKey(\`apikey-\${i}\`, { purpose: \`drill-\${i}\` });
-  new TfcSshKey(\`tfc-\${i}\`, { name: \`drill-\${i}\`, privateKey: key });
-  new NovaKeypair(\`nova-\${i}\`, { name: \`drill-\${i}\`, publicKey });
-}
-`;
+const PROGRAM = drillProgram({ count: COUNT });
 
 const ANY: Fault[] = [
   { kind: "status", status: 429, retryAfter: 1 },
@@ -49,14 +31,13 @@ const ANY: Fault[] = [
 describe("fault drill: 20 of each resource under 20% injected faults", function () {
   this.timeout(600_000);
   const bin = requirePulumiCli();
-  let octopus: OctopusEmulator;
-  let tfc: TfcEmulator;
-  let nova: NovaEmulator;
+  let services: DrillServices;
   let stack: PulumiStack;
   let projectDir: string;
   const key = generateKeyPair({ algorithm: "ed25519" });
 
   const injectFaults = (seed: number) => {
+    const { octopus, tfc, nova } = services;
     const all = (f: FaultInjector, s: number, extra: Fault[] = [], path?: RegExp) => f.setRate({ rate: RATE, faults: [...ANY, ...extra], seed: s, ...(path ? { path } : {}) });
     // Everything gets "done, then the connection dropped" too, except the API key POST (see above),
     // whose path is the only one ending in /apikeys.
@@ -64,19 +45,12 @@ describe("fault drill: 20 of each resource under 20% injected faults", function 
     all(tfc.faults, seed + 1, [{ kind: "drop-after" }]);
     nova.faults.setRate({ rate: RATE, faults: [...ANY, { kind: "drop-after" }], seed: seed + 2, path: /os-keypairs/ });
   };
-  const faultsInjected = () => octopus.faults.injected.length + tfc.faults.injected.length + nova.faults.injected.length;
 
   before(async () => {
-    [octopus, tfc, nova] = await Promise.all([startOctopusEmulator({ adminApiKey: false }), startTfcEmulator({ rateLimitPerSecond: 0 }), startNovaEmulator()]);
+    services = await startDrillServices();
     projectDir = makeProjectDir("fault-drill", PROGRAM);
     stack = new PulumiStack(bin(), projectDir, {
-      OCTOPUS_URL: octopus.url,
-      OCTOPUS_USERNAME: octopus.admin.username,
-      OCTOPUS_PASSWORD: octopus.admin.password!,
-      TFE_ADDRESS: tfc.url,
-      TFE_TOKEN: tfc.tokens.user,
-      TFE_ORGANIZATION: tfc.organization,
-      ...nova.environment({ auth: "password", user: "user" }),
+      ...services.env,
       // A deeper retry budget than the default, so that a run of bad luck at 20% does not fail the drill.
       PULUMI_ACCESS_KEYS_MAX_RETRIES: "8",
       PULUMI_ACCESS_KEYS_RETRY_BASE_MS: "50",
@@ -88,25 +62,18 @@ describe("fault drill: 20 of each resource under 20% injected faults", function 
   after(async () => {
     await stack?.destroyAndRemove();
     if (projectDir) fs.rmSync(projectDir, { recursive: true, force: true });
-    await Promise.all([octopus?.close(), tfc?.close(), nova?.close()]);
+    await services?.close();
   });
 
-  const exactly = () => {
-    const names = (list: string[]) => [...list].sort();
-    const want = names(Array.from({ length: COUNT }, (_, i) => `drill-${i}`));
-    assert.deepEqual(names([...octopus.state.accounts.values()].map((a) => a.Name)), want, "Octopus accounts: no duplicates, no orphans");
-    assert.deepEqual(names([...octopus.state.apiKeys.values()].map((k) => k.Purpose)), want, "Octopus API keys");
-    assert.deepEqual(names([...tfc.state.sshKeys.values()].map((k) => k.name)), want, "TFC SSH keys");
-    assert.deepEqual(names([...nova.state.keypairs.values()].map((k) => k.name)), want, "Nova key pairs");
-  };
+  const exactly = () => assertExactlyDeclared(services, COUNT);
 
   it("up succeeds and the services hold exactly the declared objects", async () => {
     injectFaults(11);
     // The API key POST only gets faults that come before processing: a few 429s.
-    octopus.faults.script({ method: "POST", path: /\/apikeys$/, fault: { kind: "status", status: 429, retryAfter: 1 }, times: 4 });
+    services.octopus.faults.script({ method: "POST", path: /\/apikeys$/, fault: { kind: "status", status: 429, retryAfter: 1 }, times: 4 });
     const started = Date.now();
     await stack.up();
-    console.log(`      up of ${COUNT * 4} resources: ${((Date.now() - started) / 1000).toFixed(1)} s, ${faultsInjected()} faults injected`);
+    console.log(`      up of ${COUNT * 4} resources: ${((Date.now() - started) / 1000).toFixed(1)} s, ${faultsInjected(services)} faults injected`);
     exactly();
   });
 
@@ -120,10 +87,7 @@ describe("fault drill: 20 of each resource under 20% injected faults", function 
   it("destroy under faults leaves nothing", async () => {
     injectFaults(37);
     await stack.must(["destroy", "--yes", "--skip-preview"]);
-    console.log(`      faults injected over the drill: ${faultsInjected()}`);
-    assert.equal(octopus.state.accounts.size, 0);
-    assert.equal(octopus.state.apiKeys.size, 0);
-    assert.equal(tfc.state.sshKeys.size, 0);
-    assert.equal(nova.state.keypairs.size, 0);
+    console.log(`      faults injected over the drill: ${faultsInjected(services)}`);
+    assertNothingLeft(services);
   });
 });

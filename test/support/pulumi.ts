@@ -54,6 +54,69 @@ export interface CommandResult {
   output: string;
 }
 
+/** A command running in the background. */
+export interface RunningCommand {
+  pid: number;
+  /** Settles when the process has exited and its output is closed (killed processes too). */
+  finished: Promise<CommandResult>;
+}
+
+/** The pids of every live descendant of `pid` (children, their children, ...), from `ps`. */
+export function descendants(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const line of execFileSync("ps", ["-A", "-o", "pid=,ppid="], { encoding: "utf8" }).split("\n")) {
+    const [child, parent] = line.trim().split(/\s+/).map(Number);
+    if (!child || parent === undefined || Number.isNaN(parent)) continue;
+    children.set(parent, [...(children.get(parent) ?? []), child]);
+  }
+  const found: number[] = [];
+  const walk = (p: number) => {
+    for (const c of children.get(p) ?? []) {
+      found.push(c);
+      walk(c);
+    }
+  };
+  walk(pid);
+  return found;
+}
+
+/**
+ * SIGKILLs a process and everything it started, as a machine loss or a cancelled CI job does. The
+ * Pulumi CLI starts its plugins (the language host, each provider host) in process groups of their
+ * own, so killing the CLI's group would leave them running; the tree is frozen first (SIGSTOP on the
+ * root, so nothing new is started), then read, then killed. Returns the pids killed.
+ */
+export function killProcessTree(pid: number): number[] {
+  try {
+    process.kill(pid, "SIGSTOP");
+  } catch {
+    return []; // it has exited already
+  }
+  const all = [pid, ...descendants(pid)];
+  for (const p of all) {
+    try {
+      process.kill(p, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+  return all;
+}
+
+/** Whether a process exists (a zombie that has not been reaped counts as gone). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/^Z/.test(execFileSync("ps", ["-o", "stat=", "-p", String(pid)], { encoding: "utf8" }).trim());
+  } catch {
+    return false;
+  }
+}
+
 /** A stack in a throwaway project directory and file backend. */
 export class PulumiStack {
   readonly projectDir: string;
@@ -62,6 +125,8 @@ export class PulumiStack {
   readonly passphrase = crypto.randomBytes(12).toString("hex");
   /** Every line any command printed: scanned for secrets. */
   readonly transcript: string[] = [];
+  /** How long each command took, in order: where a drill's time goes. */
+  readonly timings: { command: string; ms: number }[] = [];
   private readonly env: Record<string, string>;
 
   /**
@@ -92,21 +157,39 @@ export class PulumiStack {
 
   /** Runs `pulumi <args> --non-interactive` in the project (asynchronously: emulators in this process keep answering). */
   run(args: string[], options: { input?: string; env?: Record<string, string>; showsSecrets?: boolean } = {}): Promise<CommandResult> {
-    return new Promise((resolve, reject) => {
-      const child = spawn("pulumi", [...args, "--non-interactive"], { cwd: this.projectDir, env: { ...this.env, ...options.env } });
+    return this.start(args, options).finished;
+  }
+
+  /** Starts `pulumi <args> --non-interactive` and returns at once, for a test that kills it midway. */
+  start(args: string[], options: { input?: string; env?: Record<string, string>; showsSecrets?: boolean } = {}): RunningCommand {
+    return this.exec("pulumi", [...args, "--non-interactive"], options);
+  }
+
+  /**
+   * Starts any command in the project directory with the stack's environment (the CLI on PATH, the
+   * backend, the passphrase, the services), as a user's shell would run it. Its output joins the
+   * transcript unless `showsSecrets`.
+   */
+  exec(command: string, args: string[], options: { input?: string; env?: Record<string, string>; showsSecrets?: boolean } = {}): RunningCommand {
+    const child = spawn(command, args, { cwd: this.projectDir, env: { ...this.env, ...options.env } });
+    const started = Date.now();
+    const finished = new Promise<CommandResult>((resolve, reject) => {
       let stdout = "";
       let stderr = "";
       child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
       child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
       child.on("error", reject);
-      child.on("exit", (code) => {
+      child.on("close", (code) => {
         const output = `${stdout}${stderr}`;
         // Output the user explicitly asked to see in plain text (--show-secrets) is not scanned.
-        if (!options.showsSecrets) this.transcript.push(`$ pulumi ${args.join(" ")}\n${output}`);
+        const shown = command === "pulumi" ? `pulumi ${args.join(" ")}` : `${path.basename(command)} ${args.join(" ")}`;
+        this.timings.push({ command: shown, ms: Date.now() - started });
+        if (!options.showsSecrets) this.transcript.push(`$ ${shown}\n${output}`);
         resolve({ code: code ?? 1, stdout, stderr, output });
       });
       child.stdin.end(options.input ?? "");
     });
+    return { pid: child.pid!, finished };
   }
 
   /** Like `run`, but fails with the output when the command fails. */

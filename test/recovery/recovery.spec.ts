@@ -26,6 +26,7 @@ import { parseServiceTime } from "../../src/recovery/types";
 import { generateKeyPair } from "../../src/ssh/keys";
 import { tfcSshKeyProvider } from "../../src/tfc/ssh-key";
 import { findTfcSshKeys } from "../../src/tfc/recovery";
+import { tfcKeyMadeElsewhere } from "../support/outside";
 import type { Provider } from "../support/provider";
 
 const TYPES = {
@@ -171,8 +172,9 @@ describe("recovery of interrupted creates (emulators)", () => {
 
     it("more untracked keys with the name than interrupted creates: ambiguous, nothing deleted", async () => {
       const args = inputs();
-      await provider.create(args);
-      await provider.create(args);
+      // Made elsewhere: this package refuses a second key with a taken name.
+      await tfcKeyMadeElsewhere(tfc, args.name, key.privateKey);
+      await tfcKeyMadeElsewhere(tfc, args.name, key.privateKey);
       const [r] = await findTfcSshKeys([pending("TfcSshKey", args)], ctx());
       assert.equal(r!.outcome, "ambiguous");
       assert.equal(keysNamed(args.name).length, 2);
@@ -181,8 +183,9 @@ describe("recovery of interrupted creates (emulators)", () => {
     it("two interrupted creates with one name: which key holds which value cannot be told, so both are deleted", async () => {
       const a = inputs();
       const b = { ...a, privateKey: other.privateKey };
-      await provider.create(a);
-      await provider.create(b);
+      // Two creates racing in one up (both saw the name free) make two keys with one name.
+      await tfcKeyMadeElsewhere(tfc, a.name, a.privateKey);
+      await tfcKeyMadeElsewhere(tfc, b.name, b.privateKey);
       const rs = await findTfcSshKeys([pending("TfcSshKey", a), pending("TfcSshKey", b)], ctx());
       assert.deepEqual(rs.map((r) => r.outcome), ["discarded", "discarded"]);
       for (const r of rs) await removeAll(r);

@@ -34,16 +34,41 @@ module.exports = {
 `,
 };
 
+/**
+ * Every property each of our resources declares (arguments and outputs, seeded with undefined) and
+ * its additionalSecretOutputs, as in the classes' constructors. The "shaped" engine floor declares
+ * the same, to tell what the Pulumi SDK charges a program per declared property from what our code
+ * costs.
+ */
+export const DECLARED: Record<ResourceType, { properties: string[]; secretOutputs: string[] }> = {
+  OctopusSshAccount: {
+    properties: ["name", "username", "privateKey", "privateKeyPassphrase", "description", "environmentIds", "tenantIds", "tenantTags", "tenantedDeploymentParticipation", "space", "connection", "accountId", "spaceId", "slug", "publicKey", "fingerprint", "keyType"],
+    secretOutputs: ["privateKey", "privateKeyPassphrase", "connection"],
+  },
+  OctopusApiKey: { properties: ["purpose", "expires", "user", "connection", "apiKey", "apiKeyId", "userId", "created"], secretOutputs: ["apiKey", "connection"] },
+  TfcSshKey: { properties: ["organization", "name", "privateKey", "connection", "sshKeyId", "publicKey", "fingerprint", "keyType"], secretOutputs: ["privateKey", "connection"] },
+  NovaKeypair: { properties: ["name", "publicKey", "generate", "keyAlgorithm", "type", "userId", "connection", "fingerprint", "privateKey", "createdAt"], secretOutputs: ["privateKey", "connection"] },
+};
+
+/** The sides a program can be: ours, the engine floor, and the engine floor with our declared properties. */
+export type Impl = "ours" | "null" | "shaped";
+
 /** The program of one side. Config: type, count, variant (a|b), privateKey (secret), publicKey. */
-export function program(impl: "ours" | "null"): string {
+export function program(impl: Impl): string {
   const make =
     impl === "ours"
       ? `const pak = require("pulumi-access-keys");
 const make = (i) => new pak[type](\`r-\${i}\`, inputs[type](i));`
-      : `const provider = require("bench-null-provider");
-const make = (i) => new pulumi.dynamic.Resource(provider, \`r-\${i}\`, inputs[type](i), undefined, "bench", \`Null\${type}\`);`;
+      : impl === "null"
+        ? `const provider = require("bench-null-provider");
+const make = (i) => new pulumi.dynamic.Resource(provider, \`r-\${i}\`, inputs[type](i), undefined, "bench", \`Null\${type}\`);`
+        : `const provider = require("bench-null-provider");
+// The same properties and secret outputs as our class declares (DECLARED in bench/programs.ts).
+const declared = ${JSON.stringify(DECLARED)}[type];
+const shape = Object.fromEntries(declared.properties.map((p) => [p, undefined]));
+const make = (i) => new pulumi.dynamic.Resource(provider, \`r-\${i}\`, { ...shape, ...inputs[type](i) }, { additionalSecretOutputs: declared.secretOutputs }, "bench", \`Shaped\${type}\`);`;
   return `"use strict";
-// npm run bench: ${impl === "ours" ? "count resources of one type of pulumi-access-keys" : "the engine floor: the same resources and inputs, a null provider"}.
+// npm run bench: ${impl === "ours" ? "count resources of one type of pulumi-access-keys" : impl === "null" ? "the engine floor: the same resources and inputs, a null provider" : "the engine floor with the properties our resources declare"}.
 const pulumi = require("@pulumi/pulumi");
 
 const c = new pulumi.Config();

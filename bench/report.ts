@@ -39,7 +39,7 @@ export interface BytesFigure {
   providerHead: string;
 }
 
-export type Side = "ours" | "engine" | "http" | "direct";
+export type Side = "ours" | "engine" | "shaped" | "http" | "direct";
 
 export interface TimeRun {
   type: ResourceType;
@@ -121,9 +121,9 @@ function medianOf(runs: readonly TimeRun[], type: ResourceType, size: number, si
  * to back, so pairing them cancels slow drifts in the machine's load that the difference of two
  * medians would keep.
  */
-function pairedOverhead(runs: readonly { run: number; side: string; up: number; destroy: number }[], op: "up" | "destroy"): number {
-  const ours = runs.filter((r) => r.side === "ours");
-  const engine = runs.filter((r) => r.side === "engine");
+function pairedOverhead(runs: readonly { run: number; side: string; up: number; destroy: number }[], op: "up" | "destroy", a = "ours", b = "engine"): number {
+  const ours = runs.filter((r) => r.side === a);
+  const engine = runs.filter((r) => r.side === b);
   const diffs = ours.flatMap((o) => {
     const e = engine.find((x) => x.run === o.run);
     return e ? [o[op] - e[op]] : [];
@@ -147,13 +147,16 @@ interface Series {
   direct: number[];
   /** Paired ours − engine floor (see pairedOverhead). */
   overhead: number[];
+  /** Paired shaped − engine floor: what declaring our properties costs through the SDK (largest N only). */
+  shapeCost: number[];
 }
 
 function series(data: BenchData, type: ResourceType, op: "up" | "destroy"): Series {
   const sizes = [...new Set(data.time.filter((r) => r.type === type).map((r) => r.size))].sort((a, b) => a - b);
   const of = (side: Side) => sizes.map((n) => medianOf(data.time, type, n, side, op));
   const overhead = sizes.map((n) => pairedOverhead(data.time.filter((r) => r.type === type && r.size === n), op));
-  return { type, op, sizes, ours: of("ours"), engine: of("engine"), http: of("http"), direct: of("direct"), overhead };
+  const shapeCost = sizes.map((n) => pairedOverhead(data.time.filter((r) => r.type === type && r.size === n), op, "shaped", "engine"));
+  return { type, op, sizes, ours: of("ours"), engine: of("engine"), http: of("http"), direct: of("direct"), overhead, shapeCost };
 }
 
 /** Log-log slope of the overhead from the smallest N >= 10 with a positive overhead to the largest N. */
@@ -178,14 +181,14 @@ export function chart(data: BenchData, types: readonly ResourceType[]): string {
   const panels = types.flatMap((t) => [series(data, t, "up"), series(data, t, "destroy")]);
   const rows = Math.ceil(panels.length / cols);
   const width = cols * pw + 20;
-  const legendH = 40;
+  const legendH = 56;
   const height = rows * ph + legendH + 44;
   const out: string[] = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`);
   out.push(`<rect width="100%" height="100%" fill="white"/>`);
   out.push(`<text x="${width / 2}" y="18" text-anchor="middle" font-size="14" font-weight="bold">Wall time of pulumi up and destroy (s) against resources in the stack</text>`);
   out.push(`<text x="${width / 2}" y="34" text-anchor="middle" fill="#555">service latency ${String(data.meta.options.latencyMs)} ms, --parallel ${String(data.meta.options.parallel)}, medians of ${String(data.meta.options.runs)} runs, ${esc(data.meta.date.slice(0, 10))}</text>`);
-  const colors = { ours: "#1f77b4", engine: "#7f7f7f", goal: "#2ca02c" };
+  const colors = { ours: "#1f77b4", engine: "#7f7f7f", goal: "#2ca02c", shaped: "#ff7f0e" };
   panels.forEach((x, k) => {
     const ox = 10 + (k % cols) * pw;
     const oy = 44 + Math.floor(k / cols) * ph;
@@ -193,7 +196,8 @@ export function chart(data: BenchData, types: readonly ResourceType[]): string {
     const ih = ph - margin.top - margin.bottom;
     const goal = x.sizes.map((_, i) => x.engine[i]! + GOALS.overheadVsHttp * x.http[i]!);
     const maxN = Math.max(...x.sizes, 1);
-    const maxY = Math.max(...x.ours, ...x.engine, ...goal, 1) / 1000;
+    const shapedAtEnd = medianOf(data.time, x.type, x.sizes[x.sizes.length - 1]!, "shaped", x.op);
+    const maxY = Math.max(...x.ours, ...x.engine, ...goal, ...(Number.isFinite(shapedAtEnd) ? [shapedAtEnd] : []), 1) / 1000;
     const step = niceStep(maxY / 4);
     const top = Math.ceil(maxY / step) * step;
     const px = (n: number) => ox + margin.left + (n / maxN) * iw;
@@ -216,18 +220,32 @@ export function chart(data: BenchData, types: readonly ResourceType[]): string {
     line(goal, colors.goal, "5,4");
     line(x.engine, colors.engine);
     line(x.ours, colors.ours);
+    const last = x.sizes.length - 1;
+    const shaped = medianOf(data.time, x.type, x.sizes[last]!, "shaped", x.op);
+    if (Number.isFinite(shaped)) {
+      const cx = px(x.sizes[last]!);
+      const cy = py(shaped);
+      out.push(`<path d="M${(cx - 5).toFixed(1)},${cy.toFixed(1)} L${cx.toFixed(1)},${(cy - 5).toFixed(1)} L${(cx + 5).toFixed(1)},${cy.toFixed(1)} L${cx.toFixed(1)},${(cy + 5).toFixed(1)} Z" fill="${colors.shaped}"/>`);
+    }
   });
-  const ly = height - legendH + 10;
+  let ly = height - legendH + 10;
   const items: [string, string, string][] = [
     ["pulumi-access-keys", colors.ours, ""],
     ["engine floor (null provider)", colors.engine, ""],
     [`goal: engine floor + ${GOALS.overheadVsHttp} x HTTP floor`, colors.goal, "5,4"],
   ];
   let x0 = 20;
+  if (panels.some((x) => Number.isFinite(medianOf(data.time, x.type, x.sizes[x.sizes.length - 1]!, "shaped", x.op)))) items.push(["engine floor with our declared properties", colors.shaped, "diamond"]);
   items.forEach(([label, color, dash]) => {
-    out.push(`<line x1="${x0}" y1="${ly}" x2="${x0 + 24}" y2="${ly}" stroke="${color}" stroke-width="2"${dash ? ` stroke-dasharray="${dash}"` : ""}/>`);
+    const itemWidth = 30 + label.length * 6.2 + 20; // about 6 px a character at 11 px
+    if (x0 > 20 && x0 + itemWidth > width - 10) {
+      x0 = 20;
+      ly += 20;
+    }
+    if (dash === "diamond") out.push(`<path d="M${x0 + 7},${ly} L${x0 + 12},${ly - 5} L${x0 + 17},${ly} L${x0 + 12},${ly + 5} Z" fill="${color}"/>`);
+    else out.push(`<line x1="${x0}" y1="${ly}" x2="${x0 + 24}" y2="${ly}" stroke="${color}" stroke-width="2"${dash ? ` stroke-dasharray="${dash}"` : ""}/>`);
     out.push(`<text x="${x0 + 30}" y="${ly + 4}">${esc(label)}</text>`);
-    x0 += 30 + label.length * 6.2 + 20; // about 6 px a character at 11 px
+    x0 += itemWidth;
   });
   out.push("</svg>");
   return `${out.join("\n")}\n`;
@@ -334,7 +352,7 @@ export function renderMarkdown(data: BenchData, notes: string | undefined): stri
   if (data.time.length) {
     L.push("## 3. Time");
     L.push("");
-    L.push(`Command: \`BENCH_PHASES=time npm run bench\`. For each type and N, ${o.runs} runs, alternating which side goes first: \`pulumi up\` then \`pulumi destroy\` of N resources with this package, the same with the null provider (engine floor), the HTTP floor script (create phase, then delete phase in a fresh client with its own login), and our code without Pulumi (check + create in one process, delete in another). Pulumi times are wall times of the CLI command, start to exit; the two floors and \"our code\" are timed inside their process, from the first request to the last answer (Node's start-up excluded; \"our code\" also excludes loading the package, shown apart). Seconds: medians (min–max of the runs in brackets for ours); *ours − engine* is the median of each run's difference, as the two sides of a run go back to back.`);
+    L.push(`Command: \`BENCH_PHASES=time npm run bench\`. For each type and N, ${o.runs} runs, rotating which side goes first: \`pulumi up\` then \`pulumi destroy\` of N resources with this package, the same with the null provider (engine floor), at the largest N the same again with the null provider and our resources' declared properties (the *shaped* engine floor, see below), the HTTP floor script (create phase, then delete phase in a fresh client with its own login), and our code without Pulumi (check + create in one process, delete in another). Pulumi times are wall times of the CLI command, start to exit; the two floors and \"our code\" are timed inside their process, from the first request to the last answer (Node's start-up excluded; \"our code\" also excludes loading the package, shown apart). Seconds: medians (min–max of the runs in brackets for ours); *ours − engine* is the median of each run's difference, as the two sides of a run go back to back.`);
     L.push("");
     L.push("![pulumi up and destroy times against N](benchmarks.svg)");
     L.push("");
@@ -356,6 +374,11 @@ export function renderMarkdown(data: BenchData, notes: string | undefined): stri
       L.push("");
       const per = up.sizes.map((n, i) => `N = ${n}: ${ms0(up.overhead[i]! / n)} ms`).join(", ");
       L.push(`Overhead per resource of \`pulumi up\` (ours − engine floor, / N): ${per}.`);
+      const last = up.sizes.length - 1;
+      const shapedUp = medianOf(data.time, t, up.sizes[last]!, "shaped", "up");
+      if (Number.isFinite(shapedUp)) {
+        L.push(`Engine floor with our declared properties (shaped) at N = ${up.sizes[last]}: up ${s(shapedUp)} s, destroy ${s(medianOf(data.time, t, up.sizes[last]!, "shaped", "destroy"))} s; shaped − engine floor (paired): up ${s(up.shapeCost[last]!)} s, destroy ${s(down.shapeCost[last]!)} s.`);
+      }
       const load = median(data.time.filter((r) => r.type === t && r.side === "direct" && r.loadMs !== undefined).map((r) => r.loadMs!));
       L.push(`Loading the package's providers in a fresh process (once per provider process): ${ms0(load)} ms (median over every run of this type).`);
       L.push("");
@@ -366,10 +389,10 @@ export function renderMarkdown(data: BenchData, notes: string | undefined): stri
   if (data.time.length && data.load.length) {
     L.push(`### What ours − engine floor is made of, at N = ${maxN}`);
     L.push("");
-    L.push("The program loads this package to declare its resources (`up` only), and the provider process loads it once more to serve them; both measured in a fresh process that has already loaded `@pulumi/pulumi`, as a program and the provider host have (bench/load.ts). Then the provider does its work: *our code without Pulumi* is that work for every resource (checks, key parsing, requests) at the same parallelism. What is left of ours − engine floor is none of these: the engine handling our resources rather than the null provider's (bigger outputs and state, secrets, more gRPC payload), and noise. Seconds, medians.");
+    L.push("Four parts, each measured on its own. *Declared properties*: the engine floor run again with the null provider but every property our class declares (arguments and outputs, seeded with `undefined`) and the same `additionalSecretOutputs` (the *shaped* engine floor, largest N only), minus the engine floor: what the Pulumi SDK and engine charge for the shape of our resources, whoever serves them. *Loading the package*: the program loads it to declare the resources (`up` only), and the provider process once more to serve them; both measured in a fresh process that has already loaded `@pulumi/pulumi`, as a program and the provider host have (bench/load.ts). *Our code without Pulumi*: the provider's work for every resource (checks, key parsing, requests) at the same parallelism. The *remainder* is what none of these explains: the parts overlapping in time (they are not strictly additive), and noise. Seconds, medians.");
     L.push("");
-    L.push("| resource | operation | ours − engine | loading the package: program | provider host | our code without Pulumi | of which the HTTP floor | remainder |");
-    L.push("|---|---|---|---|---|---|---|---|");
+    L.push("| resource | operation | ours − engine | declared properties (shaped − engine) | loading the package: program | provider host | our code without Pulumi | of which the HTTP floor | remainder |");
+    L.push("|---|---|---|---|---|---|---|---|---|");
     const load = median(data.load.map((r) => r.total));
     const programLoad = median(data.load.map((r) => r.program));
     for (const t of types) {
@@ -378,7 +401,8 @@ export function renderMarkdown(data: BenchData, notes: string | undefined): stri
         const i = x.sizes.indexOf(maxN);
         if (i < 0) continue;
         const inProgram = op === "up" ? programLoad : 0;
-        L.push(`| ${t} | ${op} | ${s(x.overhead[i]!)} | ${op === "up" ? s(programLoad) : "—"} | ${s(load)} | ${s(x.direct[i]!)} | ${s(x.http[i]!)} | ${s(x.overhead[i]! - inProgram - load - x.direct[i]!)} |`);
+        const shape = Number.isFinite(x.shapeCost[i]!) ? x.shapeCost[i]! : 0;
+        L.push(`| ${t} | ${op} | ${s(x.overhead[i]!)} | ${s(x.shapeCost[i]!)} | ${op === "up" ? s(programLoad) : "—"} | ${s(load)} | ${s(x.direct[i]!)} | ${s(x.http[i]!)} | ${s(x.overhead[i]! - shape - inProgram - load - x.direct[i]!)} |`);
       }
     }
     L.push("");
@@ -403,7 +427,7 @@ export function renderMarkdown(data: BenchData, notes: string | undefined): stri
   }
 
   // 5. Memory.
-  const memRuns = data.time.filter((r) => r.size === maxN && (r.side === "ours" || r.side === "engine"));
+  const memRuns = data.time.filter((r) => r.size === maxN && (r.side === "ours" || r.side === "engine" || r.side === "shaped"));
   if (memRuns.length) {
     L.push("## 5. Memory (and CPU time)");
     L.push("");
@@ -418,11 +442,11 @@ export function renderMarkdown(data: BenchData, notes: string | undefined): stri
     L.push("");
     L.push(`CPU time (user + system) of the same processes, in seconds: less disturbed by other work on the machine than wall time, and so the steadier measure of what each side costs. Read from \`/proc/<pid>/stat\` at the same samples (the last sample before a process ends, so up to 100 ms of its work can be missed). At N = ${maxN}, medians of ${o.runs} runs.`);
     L.push("");
-    L.push("| resource | provider host, up: ours | engine floor | provider host, destroy: ours | engine floor | program (up): ours | engine floor | CLI (up): ours | engine floor |");
-    L.push("|---|---|---|---|---|---|---|---|---|");
+    L.push("| resource | provider host, up: ours | engine floor | provider host, destroy: ours | engine floor | program (up): ours | shaped engine floor | engine floor | CLI (up): ours | shaped engine floor | engine floor |");
+    L.push("|---|---|---|---|---|---|---|---|---|---|---|");
     for (const t of types) {
       const c = (side: Side, which: "upMemory" | "destroyMemory", role: Role) => median(memRuns.filter((r) => r.type === t && r.side === side && r[which]?.cpuMs?.[role] !== undefined).map((r) => r[which]!.cpuMs![role]!));
-      L.push(`| ${t} | ${s(c("ours", "upMemory", "providerHost"))} | ${s(c("engine", "upMemory", "providerHost"))} | ${s(c("ours", "destroyMemory", "providerHost"))} | ${s(c("engine", "destroyMemory", "providerHost"))} | ${s(c("ours", "upMemory", "program"))} | ${s(c("engine", "upMemory", "program"))} | ${s(c("ours", "upMemory", "cli"))} | ${s(c("engine", "upMemory", "cli"))} |`);
+      L.push(`| ${t} | ${s(c("ours", "upMemory", "providerHost"))} | ${s(c("engine", "upMemory", "providerHost"))} | ${s(c("ours", "destroyMemory", "providerHost"))} | ${s(c("engine", "destroyMemory", "providerHost"))} | ${s(c("ours", "upMemory", "program"))} | ${s(c("shaped", "upMemory", "program"))} | ${s(c("engine", "upMemory", "program"))} | ${s(c("ours", "upMemory", "cli"))} | ${s(c("shaped", "upMemory", "cli"))} | ${s(c("engine", "upMemory", "cli"))} |`);
     }
     L.push("");
   }
@@ -430,7 +454,7 @@ export function renderMarkdown(data: BenchData, notes: string | undefined): stri
   L.push("## Method notes");
   L.push("");
   L.push("- The bench makes a throwaway workspace: this package copied into its `node_modules` (package.json and `dist/src`, as npm installs it), a copy of `@pulumi/pulumi`, a `bench-null-provider` package, links to every other dependency, and a file backend with a random passphrase. Programs are plain JavaScript (TypeScript would add the same ts-node start-up to both sides and only make differences noisier); the naive comparison is TypeScript, as such code usually is.");
-  L.push("- The engine floor's provider is a package too, so Pulumi serializes both sides the same way (a short `require`), and only what the providers do differs. Its resources take the same inputs (the same secret key) and return them as outputs.");
+  L.push("- The engine floor's provider is a package too, so Pulumi serializes both sides the same way (a short `require`), and only what the providers do differs. Its resources take the same inputs (the same secret key) and return them as outputs. The shaped engine floor also declares every property our class declares, seeded with `undefined`, and the same `additionalSecretOutputs` (`DECLARED` in bench/programs.ts).");
   L.push("- The HTTP floor sends what a client must: for Octopus the same account and API-key bodies, `GET /api/users/me` once to create API keys; for HCP Terraform the same JSON:API documents; for Nova one Keystone token per process and the compute endpoint from its catalog. Without the rate limit (it is measured on its own in section 4).");
   L.push("- Emulators run in the bench's own Node process; everything shares the machine's CPUs, which is why only figures measured side by side in one session are compared.");
   L.push("");

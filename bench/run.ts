@@ -236,6 +236,7 @@ async function main(): Promise<void> {
   ws.addPackage("bench-null-provider", NULL_PROVIDER_PACKAGE);
   const oursDir = ws.addProject("bench-ours", { "index.js": program("ours") });
   const nullDir = ws.addProject("bench-null", { "index.js": program("null") });
+  const shapedDir = ws.addProject("bench-shaped", { "index.js": program("shaped") });
   const services = await startServices(options.latencyMs, 0);
   const data: BenchData = {
     meta: {
@@ -324,15 +325,20 @@ async function main(): Promise<void> {
       for (const type of options.types) {
         const ours = await newStack(oursDir, `time-${slug(type)}-ours`, type, services.env);
         const engine = await newStack(nullDir, `time-${slug(type)}-null`, type, services.env);
+        const shaped = await newStack(shapedDir, `time-${slug(type)}-shaped`, type, services.env);
+        const largest = Math.max(...options.sizes);
         for (const size of options.sizes) {
           await ours.setConfig("count", String(size));
           await engine.setConfig("count", String(size));
+          if (size === largest) await shaped.setConfig("count", String(size));
           for (let run = 0; run < options.runs; run++) {
             log(`time: ${type}, ${size} resources, run ${run + 1} of ${options.runs}`);
-            // Alternate which side goes first, so a drift in the machine's load does not favour one.
-            const sides = run % 2 === 0 ? (["ours", "engine"] as const) : (["engine", "ours"] as const);
+            // Rotate which side goes first, so a drift in the machine's load does not favour one. The
+            // shaped engine floor only runs at the largest N, where the overhead is attributed.
+            const all: ("ours" | "engine" | "shaped")[] = size === largest ? ["ours", "engine", "shaped"] : ["ours", "engine"];
+            const sides = all.map((_, k) => all[(k + run) % all.length]!);
             for (const side of sides) {
-              const stack = side === "ours" ? ours : engine;
+              const stack = side === "ours" ? ours : side === "engine" ? engine : shaped;
               const u = await up(stack);
               if (side === "ours") expectObjects(type, size, "after up");
               const d = await destroy(stack);
@@ -357,6 +363,7 @@ async function main(): Promise<void> {
         }
         await ours.remove();
         await engine.remove();
+        await shaped.remove();
       }
     }
 

@@ -29,13 +29,15 @@ export interface RunningEmulators {
 /**
  * Starts every emulator and returns the environment that points at them. With `seedApiKeys: false`
  * the Octopus administrator has no API key (as on a new server): programs log in with the
- * username and password, and `OCTOPUS_API_KEY` is not set.
+ * username and password, and `OCTOPUS_API_KEY` is not set. `latencyMs` delays every answer of every
+ * emulator by that much (see `npm run bench`).
  */
-export async function startAllEmulators(options: { host?: string; seedApiKeys?: boolean } = {}): Promise<RunningEmulators> {
+export async function startAllEmulators(options: { host?: string; seedApiKeys?: boolean; latencyMs?: number } = {}): Promise<RunningEmulators> {
   const host = options.host ?? "127.0.0.1";
-  const octopus: OctopusEmulator = await startOctopusEmulator({ host, adminApiKey: options.seedApiKeys ?? true });
-  const tfc: TfcEmulator = await startTfcEmulator({ host });
-  const nova: NovaEmulator = await startNovaEmulator({ host });
+  const latency = options.latencyMs === undefined ? {} : { latencyMs: options.latencyMs };
+  const octopus: OctopusEmulator = await startOctopusEmulator({ host, adminApiKey: options.seedApiKeys ?? true, ...latency });
+  const tfc: TfcEmulator = await startTfcEmulator({ host, ...latency });
+  const nova: NovaEmulator = await startNovaEmulator({ host, ...latency });
   const env: Record<string, string> = {
     OCTOPUS_URL: octopus.url,
     ...(octopus.admin.apiKey ? { OCTOPUS_API_KEY: octopus.admin.apiKey } : {}),
@@ -57,7 +59,7 @@ export async function startAllEmulators(options: { host?: string; seedApiKeys?: 
   };
 }
 
-const USAGE = `Usage: pulumi-access-keys-emulators [--json] [--host ADDRESS] [--no-api-keys] [-- COMMAND [ARGS...]]
+const USAGE = `Usage: pulumi-access-keys-emulators [--json] [--host ADDRESS] [--no-api-keys] [--latency-ms MS] [-- COMMAND [ARGS...]]
 
 Starts local emulators of the services pulumi-access-keys manages (Octopus Deploy, HCP Terraform,
 OpenStack Keystone + Nova)
@@ -65,7 +67,8 @@ and prints the
 environment variables that point a program at them. With a command after "--", runs it with those
 variables set and stops the emulators when it exits (with its exit code).
 
-  --no-api-keys   start Octopus with no API key, as a new server (log in with username and password)`;
+  --no-api-keys   start Octopus with no API key, as a new server (log in with username and password)
+  --latency-ms MS delay every answer by MS milliseconds, like a service across a network (default 0)`;
 
 async function main(argv: string[]): Promise<number> {
   const dashdash = argv.indexOf("--");
@@ -77,7 +80,10 @@ async function main(argv: string[]): Promise<number> {
   }
   const hostIndex = own.indexOf("--host");
   const host = hostIndex >= 0 ? own[hostIndex + 1] : undefined;
-  const running = await startAllEmulators({ ...(host ? { host } : {}), seedApiKeys: !own.includes("--no-api-keys") });
+  const latencyIndex = own.indexOf("--latency-ms");
+  const latencyMs = latencyIndex >= 0 ? Number(own[latencyIndex + 1]) : undefined;
+  if (latencyMs !== undefined && !(Number.isFinite(latencyMs) && latencyMs >= 0)) throw new Error(`--latency-ms needs a number of milliseconds, got ${String(own[latencyIndex + 1])}`);
+  const running = await startAllEmulators({ ...(host ? { host } : {}), seedApiKeys: !own.includes("--no-api-keys"), ...(latencyMs === undefined ? {} : { latencyMs }) });
   let stopping = false;
   const stop = async (code: number) => {
     if (stopping) return;

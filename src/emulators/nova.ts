@@ -59,6 +59,8 @@ export interface NovaEmulatorOptions {
   host?: string;
   /** @default 0 (a free port) */
   port?: number;
+  /** A fixed delay before every answer, in ms: the service latency benchmarks run with. @default 0 */
+  latencyMs?: number;
   /**
    * The newest microversion Nova offers (the minimum is always 2.1). "2.90" emulates Xena/Yoga
    * (server-side key generation at every microversion), "2.96" 2024.x, "2.100" 2025.x.
@@ -1431,6 +1433,7 @@ export async function startNovaEmulator(options: NovaEmulatorOptions = {}): Prom
   const server = await startEmulatorServer(handle, {
     ...(options.host === undefined ? {} : { host: options.host }),
     ...(options.port === undefined ? {} : { port: options.port }),
+    ...(options.latencyMs === undefined ? {} : { latencyMs: options.latencyMs }),
     errorBody: novaFaultBody,
   });
   base = server.url;

@@ -33,6 +33,8 @@ export interface OctopusEmulatorOptions {
   port?: number;
   /** Serve HTTPS with this certificate and key (PEM). @default plain HTTP */
   tls?: EmulatorTls;
+  /** A fixed delay before every answer, in ms: the service latency benchmarks run with. @default 0 */
+  latencyMs?: number;
   /** Username of the seeded administrator `Users-1`. @default "admin" */
   adminUsername?: string;
   /** Password of the seeded administrator. @default a random string, exposed as `admin.password` */
@@ -1215,6 +1217,7 @@ export async function startOctopusEmulator(options: OctopusEmulatorOptions = {})
   const server = await startEmulatorServer(handle, {
     ...(options.host === undefined ? {} : { host: options.host }),
     ...(options.port === undefined ? {} : { port: options.port }),
+    ...(options.latencyMs === undefined ? {} : { latencyMs: options.latencyMs }),
     ...(options.tls === undefined ? {} : { tls: options.tls }),
     errorBody: (_status, message) => octopusErrorBody(message),
   });

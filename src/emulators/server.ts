@@ -138,6 +138,11 @@ export interface EmulatorServerOptions {
   errorBody?: (status: number, message: string) => unknown;
   /** Serve HTTPS with this certificate and key (PEM) instead of HTTP: for TLS tests. */
   tls?: EmulatorTls;
+  /**
+   * A fixed service latency: every request waits this long before it is processed and answered
+   * (faults included), so benchmarks see a network-like round trip instead of loopback's. @default 0
+   */
+  latencyMs?: number;
 }
 
 /** A certificate and its key, PEM. */
@@ -318,6 +323,8 @@ function defaultErrorBody(_status: number, message: string): unknown {
 export async function startEmulatorServer(handler: EmulatorHandler, options: EmulatorServerOptions = {}): Promise<EmulatorServer> {
   const host = options.host ?? "127.0.0.1";
   const errorBody = options.errorBody ?? defaultErrorBody;
+  const latencyMs = options.latencyMs ?? 0;
+  if (!(Number.isFinite(latencyMs) && latencyMs >= 0)) throw new RangeError(`latencyMs must be a non-negative number, got ${latencyMs}`);
   const requests = Object.assign([] as RecordedRequest[], {
     clear(this: RecordedRequest[]): void {
       this.length = 0;
@@ -344,6 +351,10 @@ export async function startEmulatorServer(handler: EmulatorHandler, options: Emu
     };
     const record: RecordedRequest = { method, path: request.path, query: request.query, headers: request.headers, body, status: undefined, at };
     requests.push(record);
+    if (latencyMs > 0) {
+      await sleep(latencyMs, closing.signal);
+      if (closing.signal.aborted) return;
+    }
 
     const fault = faults.next(method, request.path);
     if (fault !== undefined) record.fault = fault.kind;

@@ -32,6 +32,8 @@ export interface TfcEmulatorOptions {
   host?: string;
   /** @default 0 (a free port) */
   port?: number;
+  /** A fixed delay before every answer, in ms: the service latency benchmarks run with. @default 0 */
+  latencyMs?: number;
   /** Name of the seeded organization. @default "example-org" */
   organization?: string;
   /** Username of the seeded user (a member of the seeded organization). @default "admin" */
@@ -746,6 +748,7 @@ export async function startTfcEmulator(options: TfcEmulatorOptions = {}): Promis
   const server = await startEmulatorServer(handle, {
     ...(options.host === undefined ? {} : { host: options.host }),
     ...(options.port === undefined ? {} : { port: options.port }),
+    ...(options.latencyMs === undefined ? {} : { latencyMs: options.latencyMs }),
     errorBody: tfcErrorBody,
   });
 

@@ -15,7 +15,8 @@
 // recorded in the pending operation, and decides (src/<service>/recovery.ts): adopt it into the state
 // as if the create had returned, delete it when the state cannot hold it (its secret was in the lost
 // answer), or find that nothing was created. Then it writes the state back with `pulumi stack import`
-// (which also drops the pending operations) and runs `pulumi refresh`. The next `pulumi up` creates
+// (which also drops the pending operations) and runs `pulumi refresh` when that can change anything
+// (objects were adopted, or updates or deletes were pending). The next `pulumi up` creates
 // whatever is missing. Every step can be repeated: run it again after any failure.
 
 import { execFileSync, spawn } from "node:child_process";
@@ -60,7 +61,10 @@ export interface RecoverOptions {
    * of the stack's last successful `update` or `destroy`, less CLOCK_SLACK_MS (no bound without one)
    */
   since?: Date;
-  /** Run `pulumi refresh` at the end. @default true */
+  /**
+   * Run `pulumi refresh` at the end. @default when it can change anything: objects were adopted, or
+   * operations other than creates were pending
+   */
   refresh?: boolean;
   /** The Pulumi CLI. @default "pulumi" on PATH */
   pulumi?: string;
@@ -74,7 +78,7 @@ export interface RecoveryReport {
   /** Pending operations found, by type ("creating": 3, ...). */
   pendingOperations: Record<string, number>;
   resolutions: Resolution[];
-  /** True when the state was written back (and refreshed, unless asked not to). */
+  /** True when the recovery ran to its end (the state written back, and refreshed when that was due). */
   applied: boolean;
   /** The plan, as shown. */
   plan: string;
@@ -169,7 +173,8 @@ export async function recoverInterruptedCreates(options: RecoverOptions = {}): P
     await cli.run(["stack", "import"], { input: JSON.stringify(next) });
     log("State written back: adopted objects added, pending operations cleared.");
   }
-  if (options.refresh ?? true) {
+  const settles = resolutions.some((r) => r.outcome === "adopted") || pendingOps.some((op) => op.type !== "creating");
+  if (options.refresh ?? settles) {
     log("Running `pulumi refresh`...");
     log((await cli.run(["refresh", "--yes", "--skip-preview"])).stdout.trim());
   }

@@ -296,6 +296,7 @@ describe("recovery: state, plan and command line", () => {
   it("command line: options, --since as a time, and mistakes named", () => {
     assert.deepEqual(parseArgs(["--stack", "dev", "--cwd", "/p", "--yes", "--no-refresh"]), { stack: "dev", cwd: "/p", yes: true, refresh: false });
     assert.equal(parseArgs(["--since", "2026-05-01T12:00:00Z"])!.since!.toISOString(), "2026-05-01T12:00:00.000Z");
+    assert.equal(parseArgs(["--refresh"])!.refresh, true);
     assert.equal(parseArgs(["--help"]), undefined);
     assert.throws(() => parseArgs(["--since", "yesterday"]), (e: unknown) => e instanceof RecoveryError && /not a date/.test(e.message));
     assert.throws(() => parseArgs(["--stack"]), /needs a value/);

@@ -132,7 +132,7 @@ export async function recoverInterruptedCreates(options: RecoverOptions = {}): P
   let resolutions: Resolution[] = [];
   if (creates.length) {
     const settings = { stackConfig: await stackConfig(cli), env: options.env ?? process.env };
-    const since = options.since?.getTime() ?? (await lastSuccessfulUpdateEnd(cli));
+    const since = options.since?.getTime() ?? (await lastSuccessfulUpdateEnd(cli, liveSince(exported, creates)));
     if (since !== undefined) log(`Objects that can repeat count as the interrupted update's if created after ${new Date(since).toISOString()}.`);
     for (const [type, finder] of Object.entries(FINDERS) as [ResourceName, Finder][]) {
       const mine = creates.filter((c) => c.resource === type);
@@ -209,17 +209,34 @@ async function stackConfig(cli: PulumiCli): Promise<StackConfig> {
 }
 
 /**
- * When the stack's last successful update or destroy ended, less CLOCK_SLACK_MS: operations on a stack
- * do not overlap, so the interrupted one started after it. Refreshes do not count: the CLI suggests one
- * after an interruption, and it creates nothing.
+ * When the stack's last successful update or destroy ended (before `before`), less CLOCK_SLACK_MS:
+ * operations on a stack do not overlap, so the interrupted one started after it. Refreshes do not
+ * count: the CLI suggests one after an interruption, and it creates nothing.
  */
-async function lastSuccessfulUpdateEnd(cli: PulumiCli): Promise<number | undefined> {
+async function lastSuccessfulUpdateEnd(cli: PulumiCli, before: number | undefined): Promise<number | undefined> {
   const history = JSON.parse((await cli.run(["stack", "history", "--json"])).stdout || "[]") as { kind?: string; result?: string; endTime?: string }[];
   const ends = history
     .filter((h) => (h.kind === "update" || h.kind === "destroy") && h.result === "succeeded" && h.endTime)
     .map((h) => Date.parse(h.endTime!))
-    .filter((t) => !Number.isNaN(t));
+    .filter((t) => !Number.isNaN(t) && (before === undefined || t < before));
   return ends.length ? Math.max(...ends) - CLOCK_SLACK_MS : undefined;
+}
+
+/**
+ * The earliest creation time of a live resource at the URN of an interrupted create, if any. Such a
+ * resource is either the one being replaced (made before the interrupted update) or one a later
+ * `pulumi up` made again after the kill; either way the interrupted update began before the last
+ * successful update that ended before it was made, which is the bound to use. (Without this, an `up`
+ * run after the kill and before the recovery would make the orphans look older than the interrupted
+ * update.)
+ */
+export function liveSince(exported: ExportedDeployment, creates: readonly PendingCreate[]): number | undefined {
+  const urns = new Set(creates.map((c) => c.urn));
+  const times = (exported.deployment.resources ?? [])
+    .filter((r) => urns.has(r.urn) && r.delete !== true && typeof r.created === "string")
+    .map((r) => Date.parse(r.created as string))
+    .filter((t) => !Number.isNaN(t));
+  return times.length ? Math.min(...times) : undefined;
 }
 
 /**

@@ -11,13 +11,14 @@ import * as readline from "node:readline/promises";
 import { RecoveryError, recoverInterruptedCreates } from "./recover";
 import type { RecoverOptions } from "./recover";
 
-const USAGE = `Usage: pulumi-access-keys-recover [--stack NAME] [--cwd DIR] [--yes] [--dry-run] [--since TIME] [--no-refresh]
+const USAGE = `Usage: pulumi-access-keys-recover [--stack NAME] [--cwd DIR] [--yes] [--dry-run] [--since TIME] [--refresh | --no-refresh]
 
 After an interrupted \`pulumi up\`, finds what each interrupted create of a pulumi-access-keys resource
 left on its service, using the inputs recorded in the state, and settles it: adopts a complete object
 into the state, deletes one the state cannot use (an Octopus API key or a generated key pair whose
-secret was in the lost answer), or finds that nothing was created. Then writes the state back and runs
-\`pulumi refresh\`. Run \`pulumi up\` after it.
+secret was in the lost answer), or finds that nothing was created. Then writes the state back and,
+when objects were adopted or updates or deletes were pending too, runs \`pulumi refresh\`. Run
+\`pulumi up\` after it.
 
 On a file:// backend it first repairs what a kill can leave there: sidecar files left empty (Pulumi
 then fails with "failed to load checkpoint: EOF") and the killed update's lock, released only when
@@ -33,7 +34,8 @@ same way the resources do. It changes nothing while any interrupted create is am
   --since TIME   count objects that can repeat (API keys, generated key pairs) as the interrupted
                  update's only if created after TIME (ISO 8601); default: the end of the stack's last
                  successful update, less 5 minutes
-  --no-refresh   do not run \`pulumi refresh\` at the end`;
+  --refresh      always run \`pulumi refresh\` at the end
+  --no-refresh   never run it`;
 
 /** Parses the command line; undefined means "print usage". */
 export function parseArgs(argv: readonly string[]): RecoverOptions | undefined {
@@ -51,6 +53,7 @@ export function parseArgs(argv: readonly string[]): RecoverOptions | undefined {
     else if (arg === "--yes" || arg === "-y") options.yes = true;
     else if (arg === "--dry-run") options.dryRun = true;
     else if (arg === "--no-refresh") options.refresh = false;
+    else if (arg === "--refresh") options.refresh = true;
     else if (arg === "--since") {
       const text = value();
       const at = new Date(text);

@@ -15,7 +15,8 @@
 // recorded in the pending operation, and decides (src/<service>/recovery.ts): adopt it into the state
 // as if the create had returned, delete it when the state cannot hold it (its secret was in the lost
 // answer), or find that nothing was created. Then it writes the state back with `pulumi stack import`
-// (which also drops the pending operations) and runs `pulumi refresh`. The next `pulumi up` creates
+// (which also drops the pending operations) and runs `pulumi refresh` when that can change anything
+// (objects were adopted, or updates or deletes were pending). The next `pulumi up` creates
 // whatever is missing. Every step can be repeated: run it again after any failure.
 
 import { execFileSync, spawn } from "node:child_process";
@@ -60,7 +61,10 @@ export interface RecoverOptions {
    * of the stack's last successful `update` or `destroy`, less CLOCK_SLACK_MS (no bound without one)
    */
   since?: Date;
-  /** Run `pulumi refresh` at the end. @default true */
+  /**
+   * Run `pulumi refresh` at the end. @default when it can change anything: objects were adopted, or
+   * operations other than creates were pending
+   */
   refresh?: boolean;
   /** The Pulumi CLI. @default "pulumi" on PATH */
   pulumi?: string;
@@ -74,7 +78,7 @@ export interface RecoveryReport {
   /** Pending operations found, by type ("creating": 3, ...). */
   pendingOperations: Record<string, number>;
   resolutions: Resolution[];
-  /** True when the state was written back (and refreshed, unless asked not to). */
+  /** True when the recovery ran to its end (the state written back, and refreshed when that was due). */
   applied: boolean;
   /** The plan, as shown. */
   plan: string;
@@ -128,7 +132,7 @@ export async function recoverInterruptedCreates(options: RecoverOptions = {}): P
   let resolutions: Resolution[] = [];
   if (creates.length) {
     const settings = { stackConfig: await stackConfig(cli), env: options.env ?? process.env };
-    const since = options.since?.getTime() ?? (await lastSuccessfulUpdateEnd(cli));
+    const since = options.since?.getTime() ?? (await lastSuccessfulUpdateEnd(cli, liveSince(exported, creates)));
     if (since !== undefined) log(`Objects that can repeat count as the interrupted update's if created after ${new Date(since).toISOString()}.`);
     for (const [type, finder] of Object.entries(FINDERS) as [ResourceName, Finder][]) {
       const mine = creates.filter((c) => c.resource === type);
@@ -169,7 +173,8 @@ export async function recoverInterruptedCreates(options: RecoverOptions = {}): P
     await cli.run(["stack", "import"], { input: JSON.stringify(next) });
     log("State written back: adopted objects added, pending operations cleared.");
   }
-  if (options.refresh ?? true) {
+  const settles = resolutions.some((r) => r.outcome === "adopted") || pendingOps.some((op) => op.type !== "creating");
+  if (options.refresh ?? settles) {
     log("Running `pulumi refresh`...");
     log((await cli.run(["refresh", "--yes", "--skip-preview"])).stdout.trim());
   }
@@ -204,17 +209,34 @@ async function stackConfig(cli: PulumiCli): Promise<StackConfig> {
 }
 
 /**
- * When the stack's last successful update or destroy ended, less CLOCK_SLACK_MS: operations on a stack
- * do not overlap, so the interrupted one started after it. Refreshes do not count: the CLI suggests one
- * after an interruption, and it creates nothing.
+ * When the stack's last successful update or destroy ended (before `before`), less CLOCK_SLACK_MS:
+ * operations on a stack do not overlap, so the interrupted one started after it. Refreshes do not
+ * count: the CLI suggests one after an interruption, and it creates nothing.
  */
-async function lastSuccessfulUpdateEnd(cli: PulumiCli): Promise<number | undefined> {
+async function lastSuccessfulUpdateEnd(cli: PulumiCli, before: number | undefined): Promise<number | undefined> {
   const history = JSON.parse((await cli.run(["stack", "history", "--json"])).stdout || "[]") as { kind?: string; result?: string; endTime?: string }[];
   const ends = history
     .filter((h) => (h.kind === "update" || h.kind === "destroy") && h.result === "succeeded" && h.endTime)
     .map((h) => Date.parse(h.endTime!))
-    .filter((t) => !Number.isNaN(t));
+    .filter((t) => !Number.isNaN(t) && (before === undefined || t < before));
   return ends.length ? Math.max(...ends) - CLOCK_SLACK_MS : undefined;
+}
+
+/**
+ * The earliest creation time of a live resource at the URN of an interrupted create, if any. Such a
+ * resource is either the one being replaced (made before the interrupted update) or one a later
+ * `pulumi up` made again after the kill; either way the interrupted update began before the last
+ * successful update that ended before it was made, which is the bound to use. (Without this, an `up`
+ * run after the kill and before the recovery would make the orphans look older than the interrupted
+ * update.)
+ */
+export function liveSince(exported: ExportedDeployment, creates: readonly PendingCreate[]): number | undefined {
+  const urns = new Set(creates.map((c) => c.urn));
+  const times = (exported.deployment.resources ?? [])
+    .filter((r) => urns.has(r.urn) && r.delete !== true && typeof r.created === "string")
+    .map((r) => Date.parse(r.created as string))
+    .filter((t) => !Number.isNaN(t));
+  return times.length ? Math.min(...times) : undefined;
 }
 
 /**

@@ -19,7 +19,7 @@ import { octopusSshAccountProvider } from "../../src/octopus/ssh-account";
 import { findApiKeys, findSshAccounts } from "../../src/octopus/recovery";
 import { fileBackendRoot, repairTruncatedSidecars, stackLocks } from "../../src/recovery/backend";
 import { parseArgs } from "../../src/recovery/cli";
-import { RecoveryError, describePlan } from "../../src/recovery/recover";
+import { RecoveryError, describePlan, liveSince } from "../../src/recovery/recover";
 import { SECRET_SIG_KEY, SECRET_SIG_VALUE, adoptedResource, plainValue, secretEnvelope } from "../../src/recovery/state";
 import type { FinderContext, PendingCreate, Resolution } from "../../src/recovery/types";
 import { parseServiceTime } from "../../src/recovery/types";
@@ -299,10 +299,24 @@ describe("recovery: state, plan and command line", () => {
   it("command line: options, --since as a time, and mistakes named", () => {
     assert.deepEqual(parseArgs(["--stack", "dev", "--cwd", "/p", "--yes", "--no-refresh"]), { stack: "dev", cwd: "/p", yes: true, refresh: false });
     assert.equal(parseArgs(["--since", "2026-05-01T12:00:00Z"])!.since!.toISOString(), "2026-05-01T12:00:00.000Z");
+    assert.equal(parseArgs(["--refresh"])!.refresh, true);
     assert.equal(parseArgs(["--help"]), undefined);
     assert.throws(() => parseArgs(["--since", "yesterday"]), (e: unknown) => e instanceof RecoveryError && /not a date/.test(e.message));
     assert.throws(() => parseArgs(["--stack"]), /needs a value/);
     assert.throws(() => parseArgs(["--force"]), /unknown argument '--force'/);
+  });
+
+  it("an `up` run after the kill moves the time bound back to before the resource it made again", () => {
+    const urn = "urn:pulumi:dev::p::pulumi-nodejs:dynamic/octopus:ApiKey::k";
+    const create = { ...pending("OctopusApiKey", {}), urn };
+    const exported = (resources: Record<string, unknown>[]) => ({ version: 3, deployment: { resources: resources as never[] } });
+    assert.equal(liveSince(exported([]), [create]), undefined);
+    const made = exported([
+      { urn, type: "t", created: "2026-05-01T10:00:00Z" },
+      { urn, type: "t", created: "2026-05-01T09:00:00Z", delete: true },
+      { urn: "urn:other", type: "t", created: "2026-05-01T08:00:00Z" },
+    ]);
+    assert.equal(liveSince(made, [create]), Date.parse("2026-05-01T10:00:00Z"));
   });
 
   it("service times: with a zone, and Nova's without one (UTC)", () => {

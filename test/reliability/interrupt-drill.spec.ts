@@ -223,14 +223,17 @@ describe("interrupt drill: pulumi up killed with SIGKILL, then the documented re
     return stray;
   };
 
-  it("control: after a kill, the CLI's own advice (refresh, then up) does not converge; the recovery still does", async () => {
+  it("control: after a kill, the CLI's own advice (cancel, refresh, up) does not converge; the recovery still does", async () => {
     clearFaults();
-    // Every HCP Terraform create is slow, so the first one is certainly in flight at the kill and is
-    // carried out after it: an object the state never hears of.
+    // Every HCP Terraform and API key create is slow, so the first ones are certainly in flight at the
+    // kill and are carried out after it: objects the state never hears of, that a plain `pulumi up`
+    // duplicates. (Recovery after such an up must still see the API keys as the interrupted update's.)
     services.tfc.faults.setRate({ rate: 1, faults: [{ kind: "stall", ms: 1500 }], method: "POST" });
+    services.octopus.faults.setRate({ rate: 1, faults: [{ kind: "stall", ms: 1500 }], method: "POST", path: /\/apikeys$/ });
     const { output, killed } = await upAndKill(() => services.tfc.requests.some((r) => r.method === "POST"), 100);
     assert.ok(killed, `the up ended before the kill:\n${output.output.slice(-3000)}`);
     services.tfc.faults.clear();
+    services.octopus.faults.clear();
 
     // What the CLI says to do. (When the kill also left a sidecar file empty, each of these fails with
     // "failed to load checkpoint: EOF", which does not converge either.)
@@ -238,10 +241,11 @@ describe("interrupt drill: pulumi up killed with SIGKILL, then the documented re
     const codes: number[] = [];
     for (const args of steps) codes.push((await stack.run(args)).code);
     const tfcKeys = services.tfc.state.sshKeys.size;
+    const apiKeys = services.octopus.state.apiKeys.size;
     const exported = await stack.run(["stack", "export"]);
     const stillPending = exported.code === 0 ? count((JSON.parse(exported.stdout).deployment.pending_operations ?? []).map((op: { resource: { type: string } }) => op.resource.type.split(":").pop())) : "(state unreadable)";
-    console.log(`      control: cancel, refresh, up exited ${codes.join(", ")}; ${tfcKeys} TFC keys for ${COUNT} declared; interrupted creates still in the state: ${stillPending}`);
-    assert.ok(codes.some((c) => c !== 0) || tfcKeys > COUNT, "the CLI's own flow was expected to fail or to duplicate the key created after the kill");
+    console.log(`      control: cancel, refresh, up exited ${codes.join(", ")}; ${tfcKeys} TFC keys and ${apiKeys} API keys for ${COUNT} declared; interrupted creates still in the state: ${stillPending}`);
+    assert.ok(codes.some((c) => c !== 0) || tfcKeys > COUNT, "the CLI's own flow was expected to fail or to duplicate the keys created after the kill");
 
     const recovery = await recover();
     console.log(`      control: recovery: ${recovery.outcomes}${recovery.repaired ? `, ${recovery.repaired} file(s) repaired` : ""}`);

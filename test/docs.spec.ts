@@ -69,6 +69,8 @@ describe("documentation", function () {
   });
 
   it("every ```ts example in the README, the migration guide and the API reference type-checks", () => {
+    // Inside the checkout, so the examples resolve the package and the SDK from its node_modules.
+    fs.mkdirSync(path.join(REPO_ROOT, ".e2e"), { recursive: true });
     const dir = fs.mkdtempSync(path.join(REPO_ROOT, ".e2e", "docs-"));
     try {
       const files: string[] = [];

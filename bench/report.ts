@@ -451,6 +451,32 @@ export function renderMarkdown(data: BenchData, notes: string | undefined): stri
     L.push("");
   }
 
+  // CPU over the engine floor, by N: the steadier view of how the overhead grows.
+  const cpuRuns = data.time.filter((r) => r.side === "ours" || r.side === "engine");
+  if (cpuRuns.some((r) => r.upMemory?.cpuMs)) {
+    L.push(`CPU time over the engine floor by N (ours − engine floor, the median of each run's difference, seconds): what our resources cost the machine, less disturbed by other work than wall time. ${o.sizes.length > 1 ? "Growing no faster than N means the figure at the largest N is at most that many times the figure at a smaller N." : ""}`);
+    L.push("");
+    L.push(`| resource | process | ${o.sizes.map((n) => `N = ${n}`).join(" | ")} |`);
+    L.push(`|---|---|${o.sizes.map(() => "---").join("|")}|`);
+    const cpuDiff = (t: ResourceType, n: number, which: "upMemory" | "destroyMemory", role: Role) => {
+      const runs = cpuRuns.filter((r) => r.type === t && r.size === n && r[which]?.cpuMs?.[role] !== undefined);
+      return pairedOverhead(
+        runs.map((r) => ({ run: r.run, side: r.side, up: r[which]!.cpuMs![role]!, destroy: 0 })),
+        "up",
+      );
+    };
+    for (const t of types) {
+      for (const [label, which, role] of [
+        ["provider host, up", "upMemory", "providerHost"],
+        ["program, up", "upMemory", "program"],
+        ["provider host, destroy", "destroyMemory", "providerHost"],
+      ] as const) {
+        L.push(`| ${t} | ${label} | ${o.sizes.map((n) => s(cpuDiff(t, n, which, role))).join(" | ")} |`);
+      }
+    }
+    L.push("");
+  }
+
   L.push("## Method notes");
   L.push("");
   L.push("- The bench makes a throwaway workspace: this package copied into its `node_modules` (package.json and `dist/src`, as npm installs it), a copy of `@pulumi/pulumi`, a `bench-null-provider` package, links to every other dependency, and a file backend with a random passphrase. Programs are plain JavaScript (TypeScript would add the same ts-node start-up to both sides and only make differences noisier); the naive comparison is TypeScript, as such code usually is.");

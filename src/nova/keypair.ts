@@ -195,7 +195,7 @@ function inputsOf(props: Record<string, any>): NovaKeypairInputs {
 }
 
 /** The key blob of a public key line (type and comment aside), for comparisons. */
-function blob(publicKey: unknown): string | null {
+export function blob(publicKey: unknown): string | null {
   return typeof publicKey === "string" ? (publicKey.trim().split(/\s+/)[1] ?? null) : null;
 }
 
@@ -210,6 +210,15 @@ function conflictMessage(name: string, userId: string | undefined): string {
 /** A private key given as input, as the output carries it: the key file text (decoded from base64, with its final newline). */
 function heldKey(privateKey: string): string {
   return keyFileText(inspectPrivateKey(privateKey).text);
+}
+
+/**
+ * What create returns for a key pair this resource imported (a public key, or the public half of a
+ * given private key) and Nova now holds: also what adoption and the recovery of an interrupted
+ * create record.
+ */
+export function importedOutputs(inputs: NovaKeypairInputs, keypair: Keypair, userId: string): NovaKeypairOutputs & { generated: boolean } {
+  return outputsOf(inputs, keypair, inputs.privateKey ? heldKey(inputs.privateKey) : null, userId, false);
 }
 
 function outputsOf(inputs: NovaKeypairInputs, keypair: Keypair, privateKey: string | null, userId: string, generated: boolean): NovaKeypairOutputs & { generated: boolean } {
@@ -327,7 +336,7 @@ export const novaKeypairImpl: ResourceImpl = {
     if (inputs.adopt === true && !ctx.replacing) {
       const adopted = await keypairToAdopt(nova, inputs);
       const userId = adopted.user_id ?? inputs.userId ?? (await nova.session.token()).userId ?? "";
-      return { id: adopted.name, outs: outputsOf(inputs, adopted, privateKey, userId, false) };
+      return { id: adopted.name, outs: importedOutputs(inputs, adopted, userId) };
     }
     const body = { name: inputs.name, ...(publicKey ? { public_key: publicKey } : {}), ...(type !== "ssh" ? { type } : {}), ...(inputs.userId ? { user_id: inputs.userId } : {}) };
     let keypair: Keypair;

@@ -12,13 +12,9 @@
 import type { Finder, Resolution } from "../recovery/types";
 import { parseServiceTime, resolution } from "../recovery/types";
 import { NovaClient } from "./client";
+import { blob, importedOutputs } from "./keypair";
 import type { NovaKeypairInputs } from "./keypair";
 import { OpenStackSession, resolveOpenStackSettings } from "./keystone";
-
-/** The key blob of an OpenSSH public key line (type and comment aside). */
-function blob(publicKey: unknown): string | undefined {
-  return typeof publicKey === "string" ? publicKey.trim().split(/\s+/)[1] : undefined;
-}
 
 export const findNovaKeypairs: Finder = async (pending, ctx) =>
   Promise.all(
@@ -37,19 +33,7 @@ export const findNovaKeypairs: Finder = async (pending, ctx) =>
         }
         if (p.replacing) return resolution.discarded(p, remove, `${where} was a replacement: deleted, \`pulumi up\` replaces again`);
         const userId = keypair.user_id ?? inputs.userId ?? (await nova.session.token()).userId ?? "";
-        // What create returns for an imported pair (src/nova/keypair.ts).
-        const outputs = {
-          ...inputs,
-          name: keypair.name,
-          publicKey: keypair.public_key,
-          fingerprint: keypair.fingerprint,
-          privateKey: null,
-          userId,
-          type: keypair.type ?? type,
-          createdAt: keypair.created_at ?? null,
-          generated: false,
-        };
-        return resolution.adopted(p, keypair.name, outputs, `${where} adopted (its public key is the one imported)`);
+        return resolution.adopted(p, keypair.name, { ...importedOutputs(inputs, keypair, userId) }, `${where} adopted (its public key is the one imported)`);
       }
       const created = parseServiceTime(keypair.created_at);
       if (ctx.since !== undefined && created !== undefined && created < ctx.since) {

@@ -221,6 +221,17 @@ describe("recovery of interrupted creates (emulators)", () => {
       assert.deepEqual(asJson(r!.outputs), asJson(refreshed.props));
     });
 
+    it("a pair imported from a private key you hold is adopted with that key as its private key output", async () => {
+      // The pending op records the checked inputs: the private key, and the public key derived from it.
+      const args = (await provider.check({}, inputs({ privateKey: key.privateKey }))).inputs!;
+      const created = await provider.create(args);
+      const refreshed = await provider.read!(created.id, created.outs);
+      const [r] = await findNovaKeypairs([pending("NovaKeypair", args)], ctx());
+      assert.equal(r!.outcome, "adopted", r!.detail);
+      assert.equal((r!.outputs as Record<string, unknown>).privateKey, key.privateKey);
+      assert.deepEqual(asJson(r!.outputs), asJson(refreshed.props));
+    });
+
     it("a pair under the name with another key was there before: left alone", async () => {
       const args = inputs({ publicKey: key.publicKey });
       await provider.create({ ...args, publicKey: other.publicKey });

@@ -7,6 +7,7 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { isolatedCliEnv } from "../test/support/cli-env";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 
@@ -107,22 +108,10 @@ export class BenchStack {
     readonly name: string,
     extraEnv: Record<string, string>,
   ) {
-    this.env = {
-      ...(process.env as Record<string, string>),
-      PATH: `${bin}${path.delimiter}${process.env.PATH ?? ""}`,
-      PULUMI_HOME: workspace.home,
-      PULUMI_BACKEND_URL: `file://${workspace.backend}`,
-      PULUMI_CONFIG_PASSPHRASE: workspace.passphrase,
-      PULUMI_SKIP_UPDATE_CHECK: "true",
-      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-      PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
-      OCTOPUS_URL: "",
-      OCTOPUS_API_KEY: "",
-      OCTOPUS_APIKEY: "",
-      OCTOPUS_USERNAME: "",
-      OCTOPUS_PASSWORD: "",
-      ...extraEnv,
-    };
+    this.env = isolatedCliEnv(
+      { bin, home: workspace.home, backend: workspace.backend, passphrase: workspace.passphrase },
+      { PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true", ...extraEnv },
+    );
   }
 
   /** Runs `pulumi <args> --stack <name> --non-interactive`, timing it and sampling its processes' memory. */

@@ -30,13 +30,14 @@ export interface RunningEmulators {
  * Starts every emulator and returns the environment that points at them. With `seedApiKeys: false`
  * the Octopus administrator has no API key (as on a new server): programs log in with the
  * username and password, and `OCTOPUS_API_KEY` is not set. `latencyMs` delays every answer of every
- * emulator by that much (see `npm run bench`).
+ * emulator by that much (see `npm run bench`). `tfcRateLimitPerSecond` overrides HCP Terraform's 30
+ * requests per second (0 turns the limit off).
  */
-export async function startAllEmulators(options: { host?: string; seedApiKeys?: boolean; latencyMs?: number } = {}): Promise<RunningEmulators> {
+export async function startAllEmulators(options: { host?: string; seedApiKeys?: boolean; latencyMs?: number; tfcRateLimitPerSecond?: number } = {}): Promise<RunningEmulators> {
   const host = options.host ?? "127.0.0.1";
   const latency = options.latencyMs === undefined ? {} : { latencyMs: options.latencyMs };
   const octopus: OctopusEmulator = await startOctopusEmulator({ host, adminApiKey: options.seedApiKeys ?? true, ...latency });
-  const tfc: TfcEmulator = await startTfcEmulator({ host, ...latency });
+  const tfc: TfcEmulator = await startTfcEmulator({ host, ...latency, ...(options.tfcRateLimitPerSecond === undefined ? {} : { rateLimitPerSecond: options.tfcRateLimitPerSecond }) });
   const nova: NovaEmulator = await startNovaEmulator({ host, ...latency });
   const env: Record<string, string> = {
     OCTOPUS_URL: octopus.url,

@@ -208,8 +208,8 @@ export async function readBody(req: http.IncomingMessage): Promise<{ rawBody: st
   }
 }
 
-/** A small, fast, seedable PRNG (mulberry32): values in [0, 1). */
-function mulberry32(seed: number): () => number {
+/** A small, fast, seedable PRNG (mulberry32): values in [0, 1). Also the drills' seeded choices. */
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -21,6 +21,7 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { mulberry32 } from "../../src/emulators/server";
 import type { Fault } from "../../src/emulators/server";
 import { generateKeyPair } from "../../src/ssh/keys";
 import {
@@ -47,18 +48,6 @@ function seeds(): number[] {
   const raw = (process.env.PULUMI_ACCESS_KEYS_INTERRUPT_SEEDS ?? "4").trim();
   if (/^\d+$/.test(raw)) return Array.from({ length: Number(raw) }, (_, i) => i + 1);
   return raw.split(",").map((s) => Number(s.trim())).filter((n) => Number.isInteger(n));
-}
-
-/** mulberry32: the drill's own seeded choices (kill point, extra delay). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Create requests: POSTs that make an object (logins and tokens are not). */
@@ -256,7 +245,7 @@ describe("interrupt drill: pulumi up killed with SIGKILL, then the documented re
     it(`seed ${seed}: killed at a random point, recovered, converged`, async () => {
       clearFaults();
       slowCreates(seed * 101);
-      const rand = random(seed);
+      const rand = mulberry32(seed); // the drill's own seeded choices: kill point, extra delay
       const k = 1 + Math.floor(rand() * (CREATES - 2));
       const delayMs = Math.floor(rand() * 400);
       const { output, atMs, killed } = await upAndKill(() => createRequests(services) >= k, delayMs);

@@ -3,12 +3,8 @@
 // exactly what the program declares and what the state says.
 
 import { strict as assert } from "node:assert";
-import { startNovaEmulator } from "../../src/emulators/nova";
-import type { NovaEmulator } from "../../src/emulators/nova";
-import { startOctopusEmulator } from "../../src/emulators/octopus";
-import type { OctopusEmulator } from "../../src/emulators/octopus";
-import { startTfcEmulator } from "../../src/emulators/tfc";
-import type { TfcEmulator } from "../../src/emulators/tfc";
+import { startAllEmulators } from "../../src/emulators/cli";
+import type { RunningEmulators } from "../../src/emulators/cli";
 import { comparableKeyText, inspectPrivateKey } from "../../src/ssh/keys";
 
 /** How a NovaKeypair of the drill gets its key. */
@@ -51,34 +47,14 @@ export const novaPrivateKeys = keypairs.map((k) => ({ name: k.name, privateKey: 
 }
 
 /** The three emulators a drill runs against, and the environment that points the program at them. */
-export interface DrillServices {
-  octopus: OctopusEmulator;
-  tfc: TfcEmulator;
-  nova: NovaEmulator;
-  /** OCTOPUS_* (a new server: login with username and password), TFE_*, OS_*. */
-  env: Record<string, string>;
-  close(): Promise<void>;
-}
+export type DrillServices = RunningEmulators;
 
-export async function startDrillServices(): Promise<DrillServices> {
-  const [octopus, tfc, nova] = await Promise.all([startOctopusEmulator({ adminApiKey: false }), startTfcEmulator({ rateLimitPerSecond: 0 }), startNovaEmulator()]);
-  return {
-    octopus,
-    tfc,
-    nova,
-    env: {
-      OCTOPUS_URL: octopus.url,
-      OCTOPUS_USERNAME: octopus.admin.username,
-      OCTOPUS_PASSWORD: octopus.admin.password,
-      TFE_ADDRESS: tfc.url,
-      TFE_TOKEN: tfc.tokens.user,
-      TFE_ORGANIZATION: tfc.organization,
-      ...nova.environment({ auth: "password", user: "user" }),
-    },
-    close: async () => {
-      await Promise.all([octopus.close(), tfc.close(), nova.close()]);
-    },
-  };
+/**
+ * Octopus as a new server (programs log in with username and password, so the login path is drilled
+ * too) and no HCP Terraform rate limit (the drills inject their own 429s, at the rate they choose).
+ */
+export function startDrillServices(): Promise<DrillServices> {
+  return startAllEmulators({ seedApiKeys: false, tfcRateLimitPerSecond: 0 });
 }
 
 /** Faults injected so far on every emulator. */

@@ -9,6 +9,7 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { isolatedCliEnv } from "./cli-env";
 import { REPO_ROOT } from "./host";
 
 export const PULUMI_VERSION = "3.248.0";
@@ -138,21 +139,7 @@ export class PulumiStack {
     this.workDir = fs.mkdtempSync(path.join(os.tmpdir(), "pak-e2e-"));
     this.backendDir = path.join(this.workDir, "state");
     fs.mkdirSync(this.backendDir);
-    this.env = {
-      ...(process.env as Record<string, string>),
-      PATH: `${bin}${path.delimiter}${process.env.PATH ?? ""}`,
-      PULUMI_HOME: path.join(this.workDir, "home"),
-      PULUMI_BACKEND_URL: `file://${this.backendDir}`,
-      PULUMI_CONFIG_PASSPHRASE: this.passphrase,
-      PULUMI_SKIP_UPDATE_CHECK: "true",
-      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-      OCTOPUS_URL: "",
-      OCTOPUS_API_KEY: "",
-      OCTOPUS_APIKEY: "",
-      OCTOPUS_USERNAME: "",
-      OCTOPUS_PASSWORD: "",
-      ...extraEnv,
-    };
+    this.env = isolatedCliEnv({ bin, home: path.join(this.workDir, "home"), backend: this.backendDir, passphrase: this.passphrase }, extraEnv);
   }
 
   /** Runs `pulumi <args> --non-interactive` in the project (asynchronously: emulators in this process keep answering). */

@@ -121,7 +121,7 @@ async function run(impl: ResourceImpl, op: Operation, ctx: OperationContext, arg
     switch (op) {
       case "check": {
         const [olds, news] = args as [Props, Props];
-        const result = await impl.check(olds ?? {}, news ?? {}, ctx);
+        const result = await impl.check(olds ?? {}, adoptionInputs(olds ?? {}, news ?? {}), ctx);
         return { ...result, ...(result.inputs ? { inputs: toPlainObject(result.inputs) } : {}) };
       }
       case "diff": {
@@ -165,7 +165,8 @@ async function run(impl: ResourceImpl, op: Operation, ctx: OperationContext, arg
 
 /**
  * Keeps `adopt` out of the stored inputs of a resource already in state (old inputs given): it acted
- * on the first create, and an update has nothing to adopt. (A replacement's create is checked again
+ * on the first create, and an update has nothing to adopt. Applied to every check, before the
+ * resource's own. (A replacement's create is checked again
  * without old inputs and sees `adopt`; create ignores it there, see {@link OperationContext.replacing}.)
  */
 export function adoptionInputs(olds: Props, news: Props): Props {

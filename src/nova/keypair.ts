@@ -21,7 +21,7 @@ import type { TlsConnectionArgs } from "../core/connection";
 import { z } from "zod";
 import { AccessKeysError, HttpError, InputError, InvalidKeyError } from "../core/errors";
 import type { OperationContext, ResourceImpl } from "../core/provider";
-import { adoptionInputs, containsUnknown, diffProps, inputsFrom, schemaFailures } from "../core/provider";
+import { containsUnknown, diffProps, inputsFrom, schemaFailures } from "../core/provider";
 import provider = require("../internal/nova-keypair");
 import { comparableKeyText, generateKeyPair, inspectPrivateKey, inspectPublicKey, keyFileText } from "../ssh/keys";
 import { GENERATE_OR_USER_VERSION, NovaClient } from "./client";
@@ -262,8 +262,7 @@ export const novaKeypairImpl: ResourceImpl = {
     return [props.privateKey, c.password, c.applicationCredentialSecret, c.token];
   },
 
-  async check(olds, given) {
-    let news = adoptionInputs(olds, given);
+  async check(_olds, news) {
     const failures = schemaFailures(InputsSchema, news);
     // A private key given: import its public half (derived here, so diff and create see a public key).
     if (typeof news.privateKey === "string" && !containsUnknown(news.privateKey) && !failures.some((f) => f.property === "privateKey")) {

@@ -23,7 +23,7 @@ import type { TlsConnectionArgs } from "../core/connection";
 import { z } from "zod";
 import { HttpError, InputError, InvalidKeyError, ResponseValidationError, isNotFound } from "../core/errors";
 import type { OperationContext, ResourceImpl } from "../core/provider";
-import { adoptionInputs, containsUnknown, diffProps, inputsFrom, schemaFailures } from "../core/provider";
+import { containsUnknown, diffProps, inputsFrom, schemaFailures } from "../core/provider";
 import provider = require("../internal/octopus-ssh-account");
 import { comparableKeyText, inspectPrivateKey, keyFileText, toBase64 } from "../ssh/keys";
 import { OctopusClient, resolveOctopusSettings } from "./client";
@@ -249,8 +249,7 @@ export const sshAccountImpl: ResourceImpl = {
     return [props.privateKey, comparableKeyText(props.privateKey) ?? undefined, props.privateKeyPassphrase, props.connection?.apiKey, props.connection?.password];
   },
 
-  async check(olds, given) {
-    const news = adoptionInputs(olds, given);
+  async check(_olds, news) {
     const failures = schemaFailures(InputsSchema, news);
     const bad = new Set(failures.map((f) => f.property.split(".")[0]));
     const inputs = news as SshAccountInputs;

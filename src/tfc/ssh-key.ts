@@ -24,7 +24,7 @@ import type { TlsConnectionArgs } from "../core/connection";
 import { z } from "zod";
 import { InputError, InvalidKeyError, ResponseValidationError } from "../core/errors";
 import type { OperationContext, ResourceImpl } from "../core/provider";
-import { adoptionInputs, containsUnknown, diffProps, inputsFrom, schemaFailures } from "../core/provider";
+import { containsUnknown, diffProps, inputsFrom, schemaFailures } from "../core/provider";
 import provider = require("../internal/tfc-ssh-key");
 import { comparableKeyText, inspectPrivateKey, keyFileText } from "../ssh/keys";
 import { TfcClient, explainNotFound, requireOrganization, resolveTfcSettings } from "./client";
@@ -175,8 +175,7 @@ export const tfcSshKeyImpl: ResourceImpl = {
     return [props.privateKey, comparableKeyText(props.privateKey) ?? undefined, props.connection?.token];
   },
 
-  async check(olds, given) {
-    const news = adoptionInputs(olds, given);
+  async check(_olds, news) {
     const failures = schemaFailures(InputsSchema, news);
     if (!failures.some((f) => f.property === "privateKey") && !containsUnknown(news.privateKey)) {
       try {

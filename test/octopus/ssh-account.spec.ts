@@ -356,9 +356,11 @@ describe("OctopusSshAccount provider (emulator)", () => {
     it("adopt by id renames the account to the declared name", async () => {
       const id = await madeElsewhere(`legacy-${++n}`);
       const args = inputs({ adopt: id });
+      const before = countAccounts();
       const created = await provider.create(args);
       assert.equal(created.id, id);
       assert.equal(stored(id).Name, args.name);
+      assert.equal(countAccounts(), before, "no new account");
       await provider.delete(id, created.outs!);
     });
 

@@ -73,6 +73,19 @@ export class InputError extends AccessKeysError {
   readonly reason: string;
 }
 
+/**
+ * An object with the name a create uses exists, and nothing proves it is this create's work: it was
+ * there before the create, or it does not hold what was declared. Nothing was changed or deleted.
+ * `found` names the object (never a secret); the message says how to adopt it.
+ */
+export class OwnershipError extends AccessKeysError {
+  readonly found: string;
+  constructor(found: string, message: string) {
+    super("CONFLICT", message);
+    this.found = found;
+  }
+}
+
 /** A key could not be parsed or does not fit where it was given. `reason` says which rule it broke. */
 export type KeyProblem =
   | "empty"

@@ -5,10 +5,11 @@
 // to PINNED_MAX.
 
 import { HttpError, isNotFound } from "../core/errors";
-import { HttpClient, createWithLookup } from "../core/http";
+import { HttpClient } from "../core/http";
+import { NameScope } from "../core/names";
 import type { RequestOptions } from "../core/http";
 import { OpenStackSession } from "./keystone";
-import { KeypairDocumentSchema, VersionDocumentSchema, openstackErrorMessage } from "./schemas";
+import { KeypairDocumentSchema, KeypairListSchema, VersionDocumentSchema, openstackErrorMessage } from "./schemas";
 import type { Keypair } from "./schemas";
 
 /** The newest microversion this client is written for. */
@@ -97,28 +98,41 @@ export class NovaClient {
   }
 
   /**
-   * Creates (imports, or has Nova generate) a key pair. POST is not idempotent: when the outcome is
-   * unknown, the name is looked up before trying again. An imported key found that way is ours if it
-   * has our key; a generated one is deleted and made again (its private key was in the lost answer).
+   * Sends one key pair create (an import, or a generation by Nova). POST is not idempotent: the
+   * caller decides what to do when the outcome is unknown (core/ownership.ts).
    */
-  async createKeypair(body: { name: string; public_key?: string; type?: string; user_id?: string }, version?: string): Promise<Keypair> {
-    return createWithLookup(
-      async () => (await this.request({ method: "POST", path: "/os-keypairs", body: { keypair: body }, schema: KeypairDocumentSchema, what: "the created key pair" }, version)).body.keypair,
-      async (error) => {
-        const existing = await this.getKeypair(body.name, body.user_id);
-        if (!existing) return undefined;
-        if (body.public_key) {
-          // Ours if it holds our key; another key under the name is not ours to take.
-          if (existing.public_key.split(" ")[1] === body.public_key.split(" ")[1]) return existing;
-          throw error;
-        }
-        // Generated, but its private key was in the lost answer: delete it and generate again.
-        await this.deleteKeypair(body.name, body.user_id);
-        return undefined;
-      },
-    );
+  async postKeypair(body: { name: string; public_key?: string; type?: string; user_id?: string }, version?: string): Promise<Keypair> {
+    return (await this.request({ method: "POST", path: "/os-keypairs", body: { keypair: body }, schema: KeypairDocumentSchema, what: "the created key pair" }, version)).body.keypair;
   }
 
+  /**
+   * The names of a user's key pairs as this process knows them (core/names.ts): one listing per user
+   * and identity, then this process's own creates and deletes. Key pairs are named, not numbered: the
+   * name is the id.
+   */
+  keypairNames(userId: string | undefined): NameScope {
+    return new NameScope(`nova|${this.session.key}|${userId ?? ""}|keypairs`, async () => (await this.listKeypairs(userId)).map((name) => ({ id: name, name })));
+  }
+
+  /** The names of every key pair of the user (the caller's own without `userId`), following `keypairs_links` pages. */
+  async listKeypairs(userId?: string): Promise<string[]> {
+    const names: string[] = [];
+    let marker: string | undefined;
+    for (let page = 0; page < 1000; page++) {
+      const query: Record<string, string> = { ...(userId ? { user_id: userId } : {}), ...(marker ? { marker } : {}) };
+      const res = await this.request(
+        { method: "GET", path: "/os-keypairs", ...(Object.keys(query).length ? { query } : {}), schema: KeypairListSchema, what: "key pairs" },
+        userId ? GENERATE_OR_USER_VERSION : undefined,
+      );
+      const items = res.body.keypairs.map((k) => k.keypair.name);
+      names.push(...items);
+      const next = res.body.keypairs_links?.find((l) => (l.rel ?? "next") === "next")?.href;
+      const nextMarker = next ? new URL(next, "http://x.invalid").searchParams.get("marker") : null;
+      if (!nextMarker || items.length === 0 || nextMarker === marker) break;
+      marker = nextMarker;
+    }
+    return names;
+  }
 
   async getKeypair(name: string, userId?: string): Promise<Keypair | undefined> {
     const res = await this.request(

@@ -21,6 +21,7 @@ import type { TlsConnectionArgs } from "../core/connection";
 import { z } from "zod";
 import { AccessKeysError, HttpError, InputError, InvalidKeyError } from "../core/errors";
 import type { OperationContext, ResourceImpl } from "../core/provider";
+import { createOwned } from "../core/ownership";
 import { containsUnknown, diffProps, inputsFrom, schemaFailures } from "../core/provider";
 import provider = require("../internal/nova-keypair");
 import { comparableKeyText, generateKeyPair, inspectPrivateKey, inspectPublicKey, keyFileText } from "../ssh/keys";
@@ -194,9 +195,35 @@ function inputsOf(props: Record<string, any>): NovaKeypairInputs {
   return inputs;
 }
 
-/** The key blob of a public key line (type and comment aside), for comparisons. */
+/**
+ * What identifies a key pair's public half, for comparisons: the key blob of an SSH public key line
+ * (type and comment aside), or the base64 body of an x509 certificate (PEM armour and line breaks
+ * aside; the second word of a certificate is always `CERTIFICATE-----`, which compared equal for
+ * every certificate).
+ */
 export function blob(publicKey: unknown): string | null {
-  return typeof publicKey === "string" ? (publicKey.trim().split(/\s+/)[1] ?? null) : null;
+  if (typeof publicKey !== "string") return null;
+  const text = publicKey.trim();
+  const pem = text.match(/-----BEGIN [A-Z0-9 ]+-----([\s\S]*?)-----END [A-Z0-9 ]+-----/);
+  if (pem) return pem[1]!.replace(/\s+/g, "") || null;
+  return text.split(/\s+/)[1] ?? null;
+}
+
+/** Whether two public halves (SSH lines or x509 certificates) are the same key. */
+export function samePublicKey(a: unknown, b: unknown, _type?: string): boolean {
+  const x = blob(a);
+  return x !== null && x === blob(b);
+}
+
+/**
+ * Why a key pair found under the declared name does not hold what a create sends (undefined when it
+ * does): the one judgement that create (after an ambiguous POST) and recovery (after a killed
+ * `pulumi up`) share. An import is known by its public key; a pair Nova generates, by its type only.
+ */
+export function keypairMismatch(keypair: Keypair, declared: { publicKey?: string | undefined; type: string }): string | undefined {
+  if ((keypair.type ?? "ssh") !== declared.type) return `its type is ${keypair.type ?? "ssh"}`;
+  if (declared.publicKey !== undefined && !samePublicKey(keypair.public_key, declared.publicKey, declared.type)) return "it holds another public key";
+  return undefined;
 }
 
 function conflictMessage(name: string, userId: string | undefined): string {
@@ -331,19 +358,47 @@ export const novaKeypairImpl: ResourceImpl = {
     }
     const type = inputs.type ?? "ssh";
     if (how === "import" && inputs.privateKey) privateKey = heldKey(inputs.privateKey);
-    // A replacement makes a new key pair; adopt acted on the first create.
-    if (inputs.adopt === true && !ctx.replacing) {
-      const adopted = await keypairToAdopt(nova, inputs);
-      const userId = adopted.user_id ?? inputs.userId ?? (await nova.session.token()).userId ?? "";
-      return { id: adopted.name, outs: importedOutputs(inputs, adopted, userId) };
-    }
-    const body = { name: inputs.name, ...(publicKey ? { public_key: publicKey } : {}), ...(type !== "ssh" ? { type } : {}), ...(inputs.userId ? { user_id: inputs.userId } : {}) };
+    // Names are unique per user: claim this one in this process, and know what existed before sending.
+    const names = nova.keypairNames(inputs.userId);
+    const release = names.claim(inputs.name, inputs.userId ? `a key pair of user ${inputs.userId}` : "a key pair");
     let keypair: Keypair;
     try {
-      keypair = await nova.createKeypair(body, how === "server" || inputs.userId || type !== "ssh" ? GENERATE_OR_USER_VERSION : undefined);
-    } catch (error) {
-      if (HttpError.isInstance(error) && error.status === 409) error.message += ` (${conflictMessage(inputs.name, inputs.userId)})`;
-      throw error;
+      // A replacement makes a new key pair; adopt acted on the first create.
+      if (inputs.adopt === true && !ctx.replacing) {
+        const adopted = await keypairToAdopt(nova, inputs);
+        const userId = adopted.user_id ?? inputs.userId ?? (await nova.session.token()).userId ?? "";
+        await names.added({ id: adopted.name, name: adopted.name });
+        return { id: adopted.name, outs: importedOutputs(inputs, adopted, userId) };
+      }
+      await names.named(inputs.name);
+      const body = { name: inputs.name, ...(publicKey ? { public_key: publicKey } : {}), ...(type !== "ssh" ? { type } : {}), ...(inputs.userId ? { user_id: inputs.userId } : {}) };
+      const version = how === "server" || inputs.userId || type !== "ssh" ? GENERATE_OR_USER_VERSION : undefined;
+      const owner = inputs.userId ? ` of user ${inputs.userId}` : "";
+      try {
+        keypair = await createOwned(() => nova.postKeypair(body, version), {
+          kind: "Nova key pair",
+          find: () => nova.getKeypair(inputs.name, inputs.userId),
+          existedBefore: (k) => names.knows(k.name),
+          mismatch: (k) => keypairMismatch(k, { publicKey: publicKey ?? undefined, type }),
+          describe: (k) => `'${k.name}'${owner}`,
+          adoptHint: () => "set `adopt: true` and give the key it holds (publicKey or privateKey)",
+          // Generated by Nova, proven ours, but its private key was only in the lost answer: useless to
+          // the stack, so it is deleted and generated again.
+          ...(how === "server"
+            ? {
+                discard: async (k: Keypair) => {
+                  await nova.deleteKeypair(k.name, inputs.userId);
+                },
+              }
+            : {}),
+        });
+      } catch (error) {
+        if (HttpError.isInstance(error) && error.status === 409) error.message += ` (${conflictMessage(inputs.name, inputs.userId)})`;
+        throw error;
+      }
+      await names.added({ id: keypair.name, name: keypair.name });
+    } finally {
+      release();
     }
     if (how === "server") {
       if (!keypair.private_key) {
@@ -408,6 +463,7 @@ export const novaKeypairImpl: ResourceImpl = {
     const old = props as NovaKeypairOutputs;
     const nova = client(old, ctx);
     await nova.deleteKeypair(id, old.userId || undefined);
+    await nova.keypairNames(old.userId || undefined).removed(id);
   },
 };
 

@@ -161,8 +161,14 @@ export interface OpenStackToken {
   computeUrl: string;
 }
 
-// One token per identity per provider process.
-const tokens = new Map<string, Promise<OpenStackToken>>();
+// One token per identity per provider process. Every operation waiting for a token shares one
+// request to Keystone (a failed one fails them all with its one error); `value` is the token once it
+// came, so that a 401 can tell the token it used from a renewal already under way.
+interface TokenEntry {
+  pending: Promise<OpenStackToken>;
+  value?: OpenStackToken;
+}
+const tokens = new Map<string, TokenEntry>();
 
 /** Forgets every cached token (tests). */
 export function resetOpenStackCaches(): void {
@@ -175,7 +181,8 @@ export const MIN_TOKEN_LIFE_MS = 120_000;
 /** Authenticates with Keystone and hands out a valid token, renewing it as needed. */
 export class OpenStackSession {
   readonly settings: OpenStackSettings;
-  private readonly key: string;
+  /** A hash of every setting (credentials included): one identity, one token, one set of caches. */
+  readonly key: string;
   private readonly keystone: HttpClient;
 
   constructor(settings: OpenStackSettings) {
@@ -196,28 +203,34 @@ export class OpenStackSession {
     return [a.kind === "password" ? a.password : a.kind === "applicationCredential" ? a.secret : a.token];
   }
 
-  /** A token with at least two minutes left (one request to Keystone when there is none). */
+  /** A token with at least two minutes left (one request to Keystone when there is none, shared by every caller). */
   async token(): Promise<OpenStackToken> {
     const cached = tokens.get(this.key);
     if (cached) {
-      const t = await cached.catch(() => undefined);
+      const t = cached.value ?? (await cached.pending.catch(() => undefined));
       if (t && t.expiresAt - Date.now() > MIN_TOKEN_LIFE_MS) return t;
       if (tokens.get(this.key) === cached) tokens.delete(this.key);
     }
-    let pending = tokens.get(this.key);
-    if (!pending) {
-      pending = this.authenticate();
-      tokens.set(this.key, pending);
-      pending.catch(() => tokens.delete(this.key));
+    let entry = tokens.get(this.key);
+    if (!entry) {
+      const fresh: TokenEntry = { pending: this.authenticate() };
+      fresh.pending.then(
+        (t) => (fresh.value = t),
+        () => tokens.get(this.key) === fresh && tokens.delete(this.key),
+      );
+      tokens.set(this.key, fresh);
+      entry = fresh;
     }
-    return pending;
+    return entry.pending;
   }
 
-  /** After a 401 from Nova: forget the token so the next call authenticates again. */
+  /**
+   * After a 401 from Nova with `token`: forget that token, so the next call authenticates again. A
+   * renewal already under way, or a newer token, is kept: ten operations that fail together renew once.
+   */
   invalidate(token: string): void {
     const cached = tokens.get(this.key);
-    if (cached) void cached.then((t) => t.token === token && tokens.get(this.key) === cached && tokens.delete(this.key), () => undefined);
-    tokens.delete(this.key);
+    if (cached?.value?.token === token) tokens.delete(this.key);
   }
 
   private async authenticate(): Promise<OpenStackToken> {
@@ -279,6 +292,19 @@ export class OpenStackSession {
         e.interface.toLowerCase().replace(/url$/, "") === wanted &&
         (!this.settings.region || e.region === this.settings.region || e.region_id === this.settings.region),
     );
+    // With no region set, several regions' endpoints are a choice only the user can make (as
+    // gophercloud does): taking the first would put key pairs wherever the catalog happens to list first.
+    if (match && !this.settings.region) {
+      const regions = [
+        ...new Set(endpoints.filter((e) => e.interface.toLowerCase().replace(/url$/, "") === wanted).map((e) => e.region ?? e.region_id ?? "").filter((r) => r)),
+      ];
+      if (regions.length > 1) {
+        throw new ConfigurationError(
+          `the token's catalog has '${wanted}' compute endpoints in ${regions.length} regions (${regions.join(", ")}) and no region is set: ` +
+            "set the region (connection.region, openstack:region or OS_REGION_NAME), or connection.computeEndpoint.",
+        );
+      }
+    }
     if (!match) {
       const offered = endpoints.map((e) => `${e.interface}${e.region || e.region_id ? ` in ${e.region ?? e.region_id}` : ""}`);
       throw new ConfigurationError(

@@ -12,7 +12,7 @@
 import type { Finder, Resolution } from "../recovery/types";
 import { parseServiceTime, resolution } from "../recovery/types";
 import { NovaClient } from "./client";
-import { blob, importedOutputs } from "./keypair";
+import { importedOutputs, keypairMismatch } from "./keypair";
 import type { NovaKeypairInputs } from "./keypair";
 import { OpenStackSession, resolveOpenStackSettings } from "./keystone";
 
@@ -28,9 +28,8 @@ export const findNovaKeypairs: Finder = async (pending, ctx) =>
       const remove = [{ what: `Nova ${where}`, run: async () => void (await nova.deleteKeypair(inputs.name, inputs.userId)) }];
       const type = inputs.type ?? "ssh";
       if (typeof inputs.publicKey === "string") {
-        if (blob(keypair.public_key) !== blob(inputs.publicKey) || (keypair.type ?? "ssh") !== type) {
-          return resolution.foreign(p, `${where} holds another key than the one this create imports: it was there before; left alone`);
-        }
+        const mismatch = keypairMismatch(keypair, { publicKey: inputs.publicKey, type });
+        if (mismatch) return resolution.foreign(p, `${where} holds another key than the one this create imports (${mismatch}): it was there before; left alone`);
         if (p.replacing) return resolution.discarded(p, remove, `${where} was a replacement: deleted, \`pulumi up\` replaces again`);
         const userId = keypair.user_id ?? inputs.userId ?? (await nova.session.token()).userId ?? "";
         return resolution.adopted(p, keypair.name, { ...importedOutputs(inputs, keypair, userId) }, `${where} adopted (its public key is the one imported)`);

@@ -41,6 +41,12 @@ export type Keypair = z.infer<typeof KeypairSchema>;
 
 export const KeypairDocumentSchema = z.looseObject({ keypair: KeypairSchema });
 
+/** `GET /os-keypairs`: entries carry name, public key, fingerprint (and type from 2.2 on). */
+export const KeypairListSchema = z.looseObject({
+  keypairs: z.array(z.looseObject({ keypair: z.looseObject({ name: z.string() }) })),
+  keypairs_links: z.array(z.looseObject({ rel: z.string().optional(), href: z.string() })).optional(),
+});
+
 /**
  * Nova faults `{"badRequest": {"code": 400, "message": "..."}}` (any fault name), Keystone errors
  * `{"error": {"code": 401, "title": "Unauthorized", "message": "..."}}`; the message, else the text.

@@ -175,6 +175,9 @@ export const apiKeyImpl: ResourceImpl = {
     if (!key) {
       // A lookup of a key that is not there is an error; a refresh forgets it.
       if (lookup) throw new InputError("id", `${userId} has no API key '${id}' that these credentials can see`);
+      // A refresh forgets it only when the user's key list, read with the same credentials, lacks it
+      // too (or the user is gone, and their keys with them).
+      await octopus.confirmApiKeyGone(userId, id);
       return {};
     }
     const outs: ApiKeyOutputs = {

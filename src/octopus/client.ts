@@ -7,7 +7,8 @@ import type { z } from "zod";
 import { describeSources, missingSetting, parseBaseUrl, resolveSetting } from "../core/connection";
 import type { SettingSpec, SettingsContext } from "../core/connection";
 import { AccessKeysError, ConfigurationError, HttpError, InputError } from "../core/errors";
-import { HttpClient, createWithLookup, tlsFrom } from "../core/http";
+import { HttpClient, tlsFrom } from "../core/http";
+import { NameScope } from "../core/names";
 import type { HttpClientOptions, RequestOptions, TlsSettings } from "../core/http";
 import {
   AccountSchema,
@@ -153,13 +154,15 @@ export class OctopusClient {
   /** Sends a request with this connection's credentials, logging in first when it uses a password. */
   async request<T>(req: RequestOptions<T>) {
     if (this.settings.auth.kind === "login") {
-      this.session = await this.login();
+      const used = this.login();
+      this.session = await used;
       try {
         return await this.http.request(req);
       } catch (error) {
-        // A session can expire or be revoked between operations: log in again, once.
+        // A session can expire or be revoked between operations: log in again, once. Only the session
+        // that failed is forgotten, so every operation it failed for shares one new login.
         if (!HttpError.isInstance(error) || error.status !== 401) throw error;
-        sessions.delete(this.credentialKey);
+        if (sessions.get(this.credentialKey) === used) sessions.delete(this.credentialKey);
         this.session = await this.login();
       }
     }
@@ -303,18 +306,25 @@ export class OctopusClient {
   // ---- accounts -------------------------------------------------------------------------------
 
   /**
-   * Creates an account. POST is not idempotent: when the outcome is unknown (connection dropped,
-   * timeout, 5xx), the account is looked up by name (unique per space) before trying again, so a
-   * retry never makes a duplicate.
+   * Sends one account create. POST is not idempotent: the caller decides what to do when the outcome
+   * is unknown (core/ownership.ts).
    */
-  async createAccount(spaceId: string, body: SshAccountBody): Promise<Account> {
+  async postAccount(spaceId: string, body: SshAccountBody): Promise<Account> {
     const path = `/api/${encodeURIComponent(spaceId)}/accounts`;
-    return createWithLookup(
-      async () => (await this.request({ method: "POST", path, body, schema: AccountSchema, what: "the created account" })).body,
-      () => this.findAccountByName(spaceId, body.Name),
-    );
+    return (await this.request({ method: "POST", path, body, schema: AccountSchema, what: "the created account" })).body;
   }
 
+  /**
+   * The names of the space's accounts as this process knows them (core/names.ts): one listing per
+   * space and credential. Octopus compares account names without regard to letter case.
+   */
+  accountNames(spaceId: string): NameScope {
+    return new NameScope(
+      `octopus|${this.credentialKey}|${spaceId}|accounts`,
+      async () => (await this.listAll(`/api/${encodeURIComponent(spaceId)}/accounts`, {}, AccountSchema, "accounts")).map((a) => ({ id: a.Id, name: a.Name, type: a.AccountType })),
+      (name) => name.toLowerCase(),
+    );
+  }
 
   async getAccount(spaceId: string, id: string): Promise<Account | undefined> {
     const res = await this.request({
@@ -325,6 +335,21 @@ export class OctopusClient {
       allowStatus: [404],
     });
     return res.status === 404 ? undefined : res.body;
+  }
+
+  /**
+   * Proves that an account the API answered 404 for is gone, or throws: Octopus answers 404 for a
+   * deleted account and also inside a space these credentials cannot see (or that was deleted), so the
+   * space itself is read first. (No permission to view accounts is a 401 or 403, never taken as gone.)
+   */
+  async confirmAccountGone(spaceId: string, id: string): Promise<void> {
+    const res = await this.request({ method: "GET", path: `/api/spaces/${encodeURIComponent(spaceId)}`, schema: SpaceSchema, what: `space ${spaceId}`, allowStatus: [403, 404] });
+    if (res.status === 200) return;
+    throw new AccessKeysError(
+      "FORBIDDEN",
+      `Octopus answered 404 for account ${id} in ${spaceId}, and ${res.status} for the space itself: the space is gone or these credentials cannot see it, ` +
+        `so whether the account still exists cannot be told; it was kept in the state. Refresh with an API key (or user) that can see ${spaceId} on ${this.settings.serverUrl}`,
+    );
   }
 
   async updateAccount(spaceId: string, id: string, body: SshAccountBody): Promise<Account> {
@@ -386,6 +411,30 @@ export class OctopusClient {
       allowStatus: [404],
     });
     return res.status === 404 ? undefined : res.body;
+  }
+
+  /**
+   * Proves that an API key the API answered 404 for is gone, or throws: the user's key list must be
+   * readable with these credentials and lack it (a user that no longer exists has no keys).
+   */
+  async confirmApiKeyGone(userId: string, id: string): Promise<void> {
+    let keys: ApiKey[];
+    try {
+      keys = await this.listApiKeys(userId);
+    } catch (error) {
+      if (HttpError.isInstance(error) && error.status === 404) return;
+      if (HttpError.isInstance(error) && (error.status === 401 || error.status === 403)) {
+        throw new AccessKeysError(
+          "FORBIDDEN",
+          `Octopus answered 404 for API key ${id} of ${userId}, and ${error.status} for that user's key list: whether the key still exists cannot be told with these credentials; it was kept in the state. ` +
+            `Refresh with the user's own credentials or an administrator's`,
+        );
+      }
+      throw error;
+    }
+    if (keys.some((k) => k.Id === id)) {
+      throw new AccessKeysError("FORBIDDEN", `Octopus answered 404 for API key ${id} of ${userId} but lists it: whether it exists cannot be told; it was kept in the state`);
+    }
   }
 
   /** Revokes an API key; false when it was already gone. */

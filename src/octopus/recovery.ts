@@ -15,25 +15,12 @@ import { inspectPrivateKey } from "../ssh/keys";
 import type { Finder, FinderContext, Resolution } from "../recovery/types";
 import { groupBy, parseServiceTime, resolution } from "../recovery/types";
 import { OctopusClient, resolveOctopusSettings } from "./client";
-import type { Account, ApiKey } from "./schemas";
-import { outputsFrom, remoteFields } from "./ssh-account";
+import type { ApiKey } from "./schemas";
+import { accountMismatch, outputsFrom } from "./ssh-account";
 import type { SshAccountInputs } from "./ssh-account";
 
 function clientFor(resource: string, inputs: Record<string, any>, ctx: FinderContext): OctopusClient {
   return new OctopusClient(resolveOctopusSettings(resource, inputs.connection, ctx.settings));
-}
-
-/** The account's stored fields in the canonical form of `remoteFields`. */
-function storedFields(account: Account) {
-  return remoteFields({
-    name: account.Name,
-    username: account.Username ?? "",
-    description: account.Description ?? "",
-    environmentIds: account.EnvironmentIds ?? [],
-    tenantIds: account.TenantIds ?? [],
-    tenantTags: account.TenantTags ?? [],
-    tenantedDeploymentParticipation: (account.TenantedDeploymentParticipation ?? "Untenanted") as SshAccountInputs["tenantedDeploymentParticipation"],
-  });
 }
 
 export const findSshAccounts: Finder = async (pending, ctx) =>
@@ -45,8 +32,8 @@ export const findSshAccounts: Finder = async (pending, ctx) =>
       const account = await octopus.findAccountByName(spaceId, inputs.name);
       const where = `account '${inputs.name}' in ${spaceId}`;
       if (!account || ctx.tracked.has(account.Id)) return resolution.notCreated(p, `no untracked ${where}`);
-      const ours = account.AccountType === "SshKeyPair" && JSON.stringify(storedFields(account)) === JSON.stringify(remoteFields(inputs));
-      if (!ours) return resolution.foreign(p, `${where} (${account.Id}) has other settings than this create sends: it was there before; left alone`);
+      const mismatch = accountMismatch(account, inputs);
+      if (mismatch) return resolution.foreign(p, `${where} (${account.Id}) has other settings than this create sends (${mismatch}): it was there before; left alone`);
       if (p.replacing) {
         return resolution.discarded(p, [{ what: `Octopus ${where} (${account.Id})`, run: async () => void (await octopus.deleteAccount(spaceId, account.Id)) }], `${where} (${account.Id}) was a replacement: deleted, \`pulumi up\` replaces again`);
       }

@@ -23,6 +23,7 @@ import type { TlsConnectionArgs } from "../core/connection";
 import { z } from "zod";
 import { HttpError, InputError, InvalidKeyError, ResponseValidationError, isNotFound } from "../core/errors";
 import type { OperationContext, ResourceImpl } from "../core/provider";
+import { createOwned } from "../core/ownership";
 import { containsUnknown, diffProps, inputsFrom, schemaFailures } from "../core/provider";
 import provider = require("../internal/octopus-ssh-account");
 import { comparableKeyText, inspectPrivateKey, keyFileText, toBase64 } from "../ssh/keys";
@@ -234,6 +235,33 @@ async function accountToAdopt(octopus: OctopusClient, spaceId: string, inputs: S
   return found;
 }
 
+/** The account's stored fields in the canonical form of `remoteFields`. */
+function storedFields(account: Account) {
+  return remoteFields({
+    name: account.Name,
+    username: account.Username ?? "",
+    description: account.Description ?? "",
+    environmentIds: account.EnvironmentIds ?? [],
+    tenantIds: account.TenantIds ?? [],
+    tenantTags: account.TenantTags ?? [],
+    tenantedDeploymentParticipation: (account.TenantedDeploymentParticipation ?? "Untenanted") as TenantedDeploymentParticipation,
+  });
+}
+
+/**
+ * Why an account found under the declared name does not hold what a create with these inputs sends
+ * (undefined when it does): the one judgement of "is this the create's work" that create (after an
+ * ambiguous POST) and recovery (after a killed `pulumi up`) share. Octopus never returns the key, so
+ * the type, name and settings are compared.
+ */
+export function accountMismatch(account: Account, inputs: SshAccountInputs): string | undefined {
+  if (account.AccountType !== "SshKeyPair") return `it is a ${account.AccountType} account`;
+  const stored = storedFields(account);
+  const declared = remoteFields(inputs);
+  const differ = (Object.keys(declared) as (keyof typeof declared)[]).filter((k) => JSON.stringify(stored[k]) !== JSON.stringify(declared[k]));
+  return differ.length ? `its ${differ.join(", ")} differ` : undefined;
+}
+
 function takenMessage(account: Account, spaceId: string): string {
   return (
     `the name is taken by ${account.AccountType === "SshKeyPair" ? "the SSH key pair account" : `the ${account.AccountType} account`} ${account.Id} in ${spaceId}. ` +
@@ -305,38 +333,60 @@ export const sshAccountImpl: ResourceImpl = {
       PrivateKeyPassphrase: inputs.privateKeyPassphrase ? sensitiveNew(inputs.privateKeyPassphrase) : null,
     };
     let account: Account;
-    // A replacement (a new space) makes a new account; adopt acted on the first create.
-    if (inputs.adopt !== undefined && inputs.adopt !== false && !ctx.replacing) {
-      const existing = await accountToAdopt(octopus, spaceId, inputs);
-      // Octopus cannot show the key it holds, so the declared one is always written.
-      account = await octopus.updateAccount(spaceId, existing.Id, {
-        ...body,
-        Id: existing.Id,
-        ...(existing.Slug ? { Slug: existing.Slug } : {}),
-        PrivateKeyPassphrase: inputs.privateKeyPassphrase ? sensitiveNew(inputs.privateKeyPassphrase) : { HasValue: false },
-      });
-      return { id: account.Id, outs: outputsFrom(inputs, account, spaceId, key) };
-    }
+    // Names are unique in a space: claim this one in this process, then decide from what existed.
+    const names = octopus.accountNames(spaceId);
+    const release = names.claim(inputs.name, `an account in ${spaceId}`);
     try {
-      account = await octopus.createAccount(spaceId, body);
-    } catch (error) {
-      // A taken name: say which account has it and how to take it over.
-      if (HttpError.isInstance(error) && error.status === 400) {
-        const taken = await octopus.findAccountByName(spaceId, body.Name).catch(() => undefined);
-        if (taken) error.message += ` (${takenMessage(taken, spaceId)})`;
+      // A replacement (a new space) makes a new account; adopt acted on the first create.
+      if (inputs.adopt !== undefined && inputs.adopt !== false && !ctx.replacing) {
+        const existing = await accountToAdopt(octopus, spaceId, inputs);
+        // Octopus cannot show the key it holds, so the declared one is always written.
+        account = await octopus.updateAccount(spaceId, existing.Id, {
+          ...body,
+          Id: existing.Id,
+          ...(existing.Slug ? { Slug: existing.Slug } : {}),
+          PrivateKeyPassphrase: inputs.privateKeyPassphrase ? sensitiveNew(inputs.privateKeyPassphrase) : { HasValue: false },
+        });
+        await names.renamed(account.Id, account.Name);
+        return { id: account.Id, outs: outputsFrom(inputs, account, spaceId, key) };
       }
-      // The account was made but its answer is unreadable: record it (the engine keeps an object whose
-      // create failed with an id) rather than orphan it.
-      if (ResponseValidationError.isInstance(error)) {
-        const made = await octopus.findAccountByName(spaceId, body.Name).catch(() => undefined);
-        if (made) error.id = made.Id;
+      // Octopus refuses a taken name itself (400, handled below); the listing only has to know what
+      // existed, for the proof after an ambiguous POST.
+      try {
+        await names.named(inputs.name);
+        account = await createOwned(() => octopus.postAccount(spaceId, body), {
+          kind: "Octopus account",
+          find: () => octopus.findAccountByName(spaceId, body.Name),
+          existedBefore: (a) => names.knows(a.Id),
+          mismatch: (a) => accountMismatch(a, inputs),
+          describe: (a) => `${a.Id} ('${a.Name}') in ${spaceId}`,
+          adoptHint: (a) => (a.AccountType === "SshKeyPair" ? `set \`adopt: "${a.Id}"\`` : "delete it first (it is not an SSH key pair account)"),
+        });
+      } catch (error) {
+        // A taken name: say which account has it and how to take it over.
+        if (HttpError.isInstance(error) && error.status === 400) {
+          const taken = await octopus.findAccountByName(spaceId, body.Name).catch(() => undefined);
+          if (taken) error.message += ` (${takenMessage(taken, spaceId)})`;
+        }
+        // The account was made but its answer is unreadable: record it (the engine keeps an object whose
+        // create failed with an id) rather than orphan it, when it provably is this create's.
+        if (ResponseValidationError.isInstance(error)) {
+          const made = await octopus.findAccountByName(spaceId, body.Name).catch(() => undefined);
+          if (made && !(await names.knows(made.Id)) && !accountMismatch(made, inputs)) {
+            error.id = made.Id;
+            await names.added({ id: made.Id, name: made.Name, type: made.AccountType });
+          }
+          throw error;
+        }
+        // Space ids are used as given (no lookup): an unknown one surfaces here, before anything exists.
+        if (isNotFound(error)) {
+          throw new InputError("space", `Octopus space '${spaceId}' does not exist, or these credentials cannot see it (${(error as Error).message})`);
+        }
         throw error;
       }
-      // Space ids are used as given (no lookup): an unknown one surfaces here, before anything exists.
-      if (isNotFound(error)) {
-        throw new InputError("space", `Octopus space '${spaceId}' does not exist, or these credentials cannot see it (${(error as Error).message})`);
-      }
-      throw error;
+      await names.added({ id: account.Id, name: account.Name, type: account.AccountType });
+    } finally {
+      release();
     }
     return { id: account.Id, outs: outputsFrom(inputs, account, spaceId, key) };
   },
@@ -349,6 +399,8 @@ export const sshAccountImpl: ResourceImpl = {
     if (!account || account.AccountType !== "SshKeyPair") {
       // A lookup (`OctopusSshAccount.get`) of an account that is not there is an error; a refresh forgets it.
       if (!old.accountId) throw new InputError("id", account ? `account ${id} in ${spaceId} is a ${account.AccountType} account, not an SSH key pair` : `there is no account ${id} in ${spaceId} that these credentials can see`);
+      // A refresh forgets it only when the 404 provably means "deleted", not "cannot see the space".
+      if (!account) await octopus.confirmAccountGone(spaceId, id);
       return {};
     }
     const inputs = inputsOf(old);
@@ -407,6 +459,7 @@ export const sshAccountImpl: ResourceImpl = {
       };
       try {
         account = await octopus.updateAccount(old.spaceId, id, body);
+        await octopus.accountNames(old.spaceId).renamed(id, account.Name);
       } catch (error) {
         if (isNotFound(error)) {
           (error as Error).message += ` (account ${id} no longer exists in ${old.spaceId}: run \`pulumi refresh\` to forget it, then \`pulumi up\` to create it again)`;
@@ -422,6 +475,7 @@ export const sshAccountImpl: ResourceImpl = {
     const octopus = client(old, ctx);
     const spaceId = old.spaceId ?? (await octopus.resolveSpaceId(old.space));
     await octopus.deleteAccount(spaceId, id);
+    await octopus.accountNames(spaceId).removed(id);
   },
 };
 

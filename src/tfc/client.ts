@@ -5,10 +5,12 @@
 // organization; show, update and delete are flat by key id. The key text is write-only.
 
 import { createHash } from "node:crypto";
-import { ConfigurationError, HttpError } from "../core/errors";
+import { AccessKeysError, ConfigurationError, HttpError } from "../core/errors";
 import { describeSources, missingSetting, parseBaseUrl, resolveSetting } from "../core/connection";
 import type { SettingSpec, SettingsContext } from "../core/connection";
-import { HttpClient, createWithLookup, tlsFrom } from "../core/http";
+import { HttpClient, tlsFrom } from "../core/http";
+import { NameScope } from "../core/names";
+import { createOwned } from "../core/ownership";
 import type { HttpClientOptions, RequestOptions, TlsSettings } from "../core/http";
 import { SshKeyDocumentSchema, SshKeyListSchema, jsonApiErrorMessage } from "./schemas";
 import type { SshKeyData, TfcConnectionArgs } from "./schemas";
@@ -69,13 +71,9 @@ export function requireOrganization(resource: string, organization: string | und
 
 const ID = /^[^/\s]+$/;
 
-// Per provider process: one listing of each organization's keys, to refuse a name that is already
-// taken (HCP Terraform itself allows duplicates, which makes "which key is ours" unanswerable).
-const keyLists = new Map<string, Promise<SshKeyData[]>>();
-
-/** Forgets the cached key listings (tests). */
+/** Forgets the cached key listings (tests). Listings now live in core/names.ts (resetNameScopes). */
 export function resetTfcCaches(): void {
-  keyLists.clear();
+  // nothing of its own left to forget
 }
 
 /** HCP Terraform client for one resolved connection. */
@@ -110,15 +108,15 @@ export class TfcClient {
 
   /**
    * Creates a key. POST is not idempotent: when the outcome is unknown (connection dropped, timeout,
-   * 5xx), the organization's keys are listed before trying again and the newest key with this name
-   * that is not one of `existing` (the keys with this name before the create: during a replacement,
-   * the old key), if any, is taken as ours.
+   * 5xx), the organization's keys are listed before trying again, and the newest key with this name
+   * that `names` did not know before the create (core/ownership.ts) is taken as the create's work.
+   * HCP Terraform never returns a key's text, so "not there before" is the whole proof.
    */
-  async createSshKey(organization: string, name: string, value: string, existing: readonly SshKeyData[] = []): Promise<SshKeyData> {
-    const before = new Set(existing.map((k) => k.id));
+  async createSshKey(organization: string, name: string, value: string, names: NameScope): Promise<SshKeyData> {
     checkId("organization", organization);
     const path = `/organizations/${encodeURIComponent(organization)}/ssh-keys`;
-    const created = await createWithLookup(
+    const known = async (id: string) => names.knows(id);
+    const created = await createOwned(
       async () =>
         (
           await this.request({
@@ -129,39 +127,66 @@ export class TfcClient {
             what: "the created SSH key",
           })
         ).body.data,
-      async () => (await this.listSshKeys(organization)).filter((k) => k.attributes.name === name && !before.has(k.id)).at(-1),
+      {
+        kind: "HCP Terraform SSH key",
+        // Names repeat here: only a key that was not there before can be the create's (a replacement's
+        // old key, with the same name, is known, and left alone).
+        find: async () => {
+          const fresh = [];
+          for (const k of await this.listSshKeys(organization)) if (k.attributes.name === name && !(await known(k.id))) fresh.push(k);
+          return fresh.at(-1);
+        },
+        existedBefore: (k) => known(k.id),
+        mismatch: () => undefined,
+        describe: (k) => `${k.id} ('${k.attributes.name}') in '${organization}'`,
+        adoptHint: (k) => `set \`adopt: "${k.id}"\` and give the private key it holds`,
+      },
     );
-    // Later creates in this process see it, so two resources cannot both take one name.
-    const listed = keyLists.get(this.listKey(organization));
-    if (listed) await listed.then((keys) => keys.push(created), () => undefined);
+    await names.added({ id: created.id, name: created.attributes.name });
     return created;
   }
 
   /**
-   * The organization's keys with this name: from one listing per organization per process, plus the
-   * keys this process made since. Keys made elsewhere after the listing are missed; that only lets a
-   * duplicate through, as the API itself would.
+   * The names of the organization's keys as this process knows them (core/names.ts): one listing per
+   * organization and token, then this process's own creates, renames and deletes.
    */
-  async sshKeysNamed(organization: string, name: string): Promise<SshKeyData[]> {
-    const key = this.listKey(organization);
-    let pending = keyLists.get(key);
-    if (!pending) {
-      pending = this.listSshKeys(organization);
-      keyLists.set(key, pending);
-      pending.catch(() => keyLists.delete(key));
-    }
-    return (await pending).filter((k) => k.attributes.name === name);
+  sshKeyNames(organization: string): NameScope {
+    return new NameScope(`tfc|${this.credentialKey}|${organization}|ssh-keys`, async () =>
+      (await this.listSshKeys(organization)).map((k) => ({ id: k.id, name: k.attributes.name })),
+    );
   }
-
-  private listKey(organization: string): string {
-    return `${this.credentialKey}|${organization}`;
-  }
-
 
   async getSshKey(id: string): Promise<SshKeyData | undefined> {
     checkId("SSH key id", id);
     const res = await this.request({ method: "GET", path: `/ssh-keys/${encodeURIComponent(id)}`, schema: SshKeyDocumentSchema, what: `SSH key ${id}`, allowStatus: [404] });
     return res.status === 404 ? undefined : res.body.data;
+  }
+
+  /**
+   * Proves that a key the API answered 404 for is gone, or throws. HCP Terraform answers 404 for a
+   * deleted key and also for a token that may not see SSH keys (organization tokens always; team
+   * tokens without "Manage VCS settings"), so the organization's key list is read: a token that can
+   * read it and does not find the key there sees a deleted key.
+   */
+  async confirmGone(id: string, organization: string | undefined): Promise<void> {
+    const cannotTell = (why: string) =>
+      new AccessKeysError(
+        "FORBIDDEN",
+        `HCP Terraform answered 404 for SSH key ${id}, and ${why}, so whether the key still exists cannot be told; it was kept in the state. ` +
+          "This happens with an organization token (it can never manage SSH keys) or a team token whose team lacks the \"Manage VCS settings\" permission: " +
+          "refresh with a user token, or a team token with that permission (connection.token, tfe:token or TFE_TOKEN)",
+      );
+    if (!organization) throw cannotTell("the state does not say which organization it was in");
+    let keys: SshKeyData[];
+    try {
+      keys = await this.listSshKeys(organization);
+    } catch (error) {
+      if (HttpError.isInstance(error) && (error.status === 404 || error.status === 403 || error.status === 401)) {
+        throw cannotTell(`this token cannot list the SSH keys of organization '${organization}' either (${error.status})`);
+      }
+      throw error;
+    }
+    if (keys.some((k) => k.id === id)) throw cannotTell(`the organization's key list still shows it`);
   }
 
   /** Renames a key (the only change the API allows). Setting a name is idempotent. */

@@ -155,7 +155,7 @@ async function keyToAdopt(client: TfcClient, organization: string, inputs: TfcSs
   return named[0]!;
 }
 
-function takenMessage(organization: string, name: string, keys: readonly SshKeyData[]): string {
+function takenMessage(organization: string, name: string, keys: readonly { id: string }[]): string {
   const ids = keys.map((k) => k.id);
   return (
     `the organization '${organization}' already has an SSH key named '${name}' (${ids.join(", ")}). ` +
@@ -211,25 +211,44 @@ export const tfcSshKeyImpl: ResourceImpl = {
     const info = inspect(inputs.privateKey);
     const { client, organization } = organizationFor(inputs, ctx);
     let key: SshKeyData;
+    // HCP Terraform allows one name twice; this package does not (which key is whose?): claim the
+    // name in this process, then decide from what the organization holds.
+    const names = client.sshKeyNames(organization);
+    const release = names.claim(inputs.name, `an SSH key in '${organization}'`);
     try {
       if (inputs.adopt !== undefined && inputs.adopt !== false && !ctx.replacing) {
         key = await keyToAdopt(client, organization, inputs);
         if (key.attributes.name !== inputs.name) key = await client.renameSshKey(key.id, inputs.name);
+        await names.renamed(key.id, key.attributes.name);
       } else {
         // A replacement's old key still holds the name (it is deleted after this create); a new
         // resource must not share it.
-        const existing = await client.sshKeysNamed(organization, inputs.name);
-        const others = existing.filter((k) => k.id !== ctx.replacing);
+        // The listing may be older than the run: a holder is confirmed before the name is refused.
+        const others = [];
+        for (const holder of (await names.named(inputs.name)).filter((k) => k.id !== ctx.replacing)) {
+          const live = await client.getSshKey(holder.id);
+          if (live?.attributes.name === inputs.name) others.push(holder);
+          else if (live) await names.renamed(live.id, live.attributes.name);
+          else await names.removed(holder.id);
+        }
         if (others.length) throw new InputError("name", takenMessage(organization, inputs.name, others));
-        key = await client.createSshKey(organization, inputs.name, keyFileText(info.text), existing);
+        key = await client.createSshKey(organization, inputs.name, keyFileText(info.text), names);
       }
     } catch (error) {
       if (ResponseValidationError.isInstance(error)) {
+        // Made, answer unreadable: record the new key (not known before) rather than orphan it.
         const same = (await client.listSshKeys(organization).catch(() => [])).filter((k) => k.attributes.name === inputs.name);
-        if (same.length) error.id = same[same.length - 1]!.id;
+        for (const k of same.reverse()) {
+          if (await names.knows(k.id)) continue;
+          error.id = k.id;
+          await names.added({ id: k.id, name: k.attributes.name });
+          break;
+        }
       }
       explainNotFound(error, organization);
       throw error;
+    } finally {
+      release();
     }
     return { id: key.id, outs: outputsFrom(inputs, key, organization, info) };
   },
@@ -239,8 +258,12 @@ export const tfcSshKeyImpl: ResourceImpl = {
     const client = new TfcClient(resolveTfcSettings(ctx.resource, old.connection, ctx));
     const key = await client.getSshKey(id);
     if (!key) {
-      // A lookup (`TfcSshKey.get`) of a key that is not there is an error; a refresh forgets it.
+      // A lookup (`TfcSshKey.get`) of a key that is not there is an error.
       if (!old.sshKeyId) throw new InputError("id", `HCP Terraform has no SSH key '${id}', or this token cannot see it`);
+      // HCP Terraform answers 404 both for a deleted key and for a token that may not see SSH keys:
+      // a refresh forgets the key only once the organization's key list, which that token cannot
+      // read either, shows it is gone.
+      await client.confirmGone(id, old.organization);
       return {};
     }
     const inputs = inputsOf(old);
@@ -257,6 +280,7 @@ export const tfcSshKeyImpl: ResourceImpl = {
       const client = new TfcClient(resolveTfcSettings(ctx.resource, inputs.connection, ctx));
       try {
         key = await client.renameSshKey(id, inputs.name);
+        await client.sshKeyNames(old.organization).renamed(id, key.attributes.name);
       } catch (error) {
         explainNotFound(error, old.organization);
         throw error;
@@ -269,6 +293,7 @@ export const tfcSshKeyImpl: ResourceImpl = {
     const old = props as TfcSshKeyOutputs;
     const client = new TfcClient(resolveTfcSettings(ctx.resource, old.connection, ctx));
     await client.deleteSshKey(id);
+    if (old.organization) await client.sshKeyNames(old.organization).removed(id);
   },
 };
 

@@ -53,7 +53,12 @@ describe("NovaKeypair provider (emulator)", () => {
     assert.equal(stored(args.name)!.publicKey, imported.publicKey);
     const auth = nova.requests.filter((r) => r.path.endsWith("/auth/tokens"));
     assert.equal(auth.length, 1, "one token");
-    assert.deepEqual(novaRequests().map((r) => r.method), ["POST"]);
+    // The user's key pairs are listed once per process (what existed before: core/ownership.ts).
+    assert.deepEqual(novaRequests().map((r) => `${r.method} ${r.path.replace(/^.*\/os-keypairs/, "os-keypairs")}`), ["GET os-keypairs", "POST os-keypairs"]);
+    nova.requests.clear();
+    const second = await provider.create(inputs({ publicKey: generateKeyPair({ algorithm: "ed25519" }).publicKey }));
+    assert.deepEqual(novaRequests().map((r) => r.method), ["POST"], "one request per create after the first");
+    await provider.delete(second.id, second.outs!);
 
     nova.requests.clear();
     const read = await provider.read!(created.id, outs);

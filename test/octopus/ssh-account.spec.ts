@@ -47,9 +47,12 @@ describe("OctopusSshAccount provider (emulator)", () => {
 
     const created = await provider.create(checked.inputs);
     assert.match(created.id, /^Accounts-\d+$/);
-    assert.equal(emulator.requests.length, 1);
-    assert.equal(emulator.requests[0]!.method, "POST");
-    assert.equal(emulator.requests[0]!.path, "/api/Spaces-1/accounts");
+    // The space's accounts are listed once per process (what existed before: core/ownership.ts), then one POST.
+    assert.deepEqual(emulator.requests.map((r) => `${r.method} ${r.path}`), ["GET /api/Spaces-1/accounts", "POST /api/Spaces-1/accounts"]);
+    emulator.requests.clear();
+    const second = await provider.create({ ...checked.inputs, name: `${args.name}-2` });
+    assert.deepEqual(emulator.requests.map((r) => `${r.method} ${r.path}`), ["POST /api/Spaces-1/accounts"], "one request per create after the first");
+    await provider.delete(second.id, second.outs!);
     const outs = created.outs!;
     assert.equal(outs.accountId, created.id);
     assert.equal(outs.spaceId, "Spaces-1");
@@ -199,7 +202,7 @@ describe("OctopusSshAccount provider (emulator)", () => {
     const emulator = emu.get();
     const a = await provider.create(inputs({ space: undefined }));
     assert.equal(a.outs!.spaceId, "Spaces-1");
-    assert.deepEqual(emulator.requests.map((r) => `${r.method} ${r.path}`), ["GET /api/spaces", "POST /api/Spaces-1/accounts"]);
+    assert.deepEqual(emulator.requests.map((r) => `${r.method} ${r.path}`), ["GET /api/spaces", "GET /api/Spaces-1/accounts", "POST /api/Spaces-1/accounts"]);
     emulator.requests.clear();
     await provider.create(inputs({ space: undefined }));
     assert.deepEqual(emulator.requests.map((r) => `${r.method} ${r.path}`), ["POST /api/Spaces-1/accounts"]);
@@ -288,14 +291,15 @@ describe("OctopusSshAccount provider (emulator)", () => {
       const before = countAccounts();
       const e = await failing(() => provider.create(inputs({ space: "Spaces-999" })));
       assert.match(e.message, /OctopusSshAccount create failed: space: Octopus space 'Spaces-999' does not exist/);
-      assert.match(e.message, /POST \/api\/Spaces-999\/accounts -> 404/);
+      assert.match(e.message, /GET \/api\/Spaces-999\/accounts\?skip=0&take=1000 -> 404/, "the listing before the create finds it");
       assert.equal(countAccounts(), before);
     });
 
     it("a wrong API key", async () => {
       const before = countAccounts();
       const e = await failing(() => provider.create(inputs({ connection: { serverUrl: emu.get().url, apiKey: "API-WRONGWRONGWRONGWRONGWRONG12" } })));
-      assert.match(e.message, /^OctopusSshAccount create failed: POST \/api\/Spaces-1\/accounts -> 401 You must be logged in/);
+      // The first request of a create lists the space's accounts (what existed before it: core/ownership.ts).
+      assert.match(e.message, /^OctopusSshAccount create failed: GET \/api\/Spaces-1\/accounts\?skip=0&take=1000 -> 401 You must be logged in/);
       assert.ok(!e.message.includes("API-WRONGWRONG"));
       assert.equal(countAccounts(), before);
     });
@@ -314,7 +318,7 @@ describe("OctopusSshAccount provider (emulator)", () => {
       const e = await withEnv({ PULUMI_ACCESS_KEYS_MAX_RETRIES: "1", PULUMI_ACCESS_KEYS_RETRY_BASE_MS: "10" }, () =>
         failing(() => provider.create(inputs({ connection: { serverUrl: "http://127.0.0.1:1", apiKey: "API-ABCDEFGHIJKLMNOPQRSTUVWXYZ" } }))),
       );
-      assert.match(e.message, /^OctopusSshAccount create failed: POST \/api\/Spaces-1\/accounts -> could not reach http:\/\/127\.0\.0\.1:1: connection refused/);
+      assert.match(e.message, /^OctopusSshAccount create failed: GET \/api\/Spaces-1\/accounts\?skip=0&take=1000 -> could not reach http:\/\/127\.0\.0\.1:1: connection refused/);
     });
 
     it("an invalid server URL", async () => {
@@ -448,13 +452,20 @@ describe("OctopusSshAccount provider (emulator)", () => {
     it("a create whose answer is garbled reports the account's id, so Pulumi records it instead of orphaning it", async () => {
       const emulator = emu.get();
       const args = inputs();
+      await provider.create(inputs()); // this process has listed the space
       // A status fault answers without processing: make the account exist as if the server had.
-      const realCreate = await provider.create({ ...args, name: `${args.name}-real` });
-      stored(realCreate.id).Name = args.name;
+      const madeId = await octopusAccountMadeElsewhere(emulator, args.name, ed25519.privateKey, { Username: "ubuntu", Description: "", EnvironmentIds: [], PrivateKeyPassphrase: null });
       emulator.faults.script({ method: "POST", path: "/api/Spaces-1/accounts", fault: { kind: "status", status: 201, body: { Unexpected: true } } });
       const e = await failing(() => provider.create(args));
       assert.match(e.message, /^OctopusSshAccount create failed: unexpected response for the created account/);
-      assert.equal((e as Error & { id?: string }).id, realCreate.id);
+      assert.equal((e as Error & { id?: string }).id, madeId);
+
+      // An account under the name that does not hold what was sent may be a stranger's: no id is claimed.
+      const other = inputs();
+      await octopusAccountMadeElsewhere(emulator, other.name, ed25519.privateKey);
+      emulator.faults.script({ method: "POST", path: "/api/Spaces-1/accounts", fault: { kind: "status", status: 201, body: { Unexpected: true } } });
+      const e2 = await failing(() => provider.create(other));
+      assert.equal((e2 as Error & { id?: string }).id, undefined);
     });
 
     it("a create rejected with 429 is retried after Retry-After", async () => {

@@ -1,6 +1,7 @@
 // Root hooks (loaded by .mocharc.json): close the HTTP pools the providers opened, so mocha exits on
 // its own and a leaked socket shows up as a hang rather than passing silently.
 import { closePools } from "../../src/core/http";
+import { resetNameScopes } from "../../src/core/names";
 import { resetNovaCaches } from "../../src/nova/client";
 import { resetOpenStackCaches } from "../../src/nova/keystone";
 import { resetOctopusCaches } from "../../src/octopus/client";
@@ -13,6 +14,7 @@ export const mochaHooks = {
     resetOpenStackCaches();
     resetNovaCaches();
     resetTfcCaches();
+    resetNameScopes();
   },
   async afterAll(): Promise<void> {
     await closePools();

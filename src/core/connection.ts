@@ -135,3 +135,33 @@ export function parseBaseUrl(resource: string, label: string, value: string, sou
   }
   return url;
 }
+
+/** A URL in the form that tells servers apart: scheme, host (any letter case, default port left out), path without trailing slashes. */
+export function endpointKey(url: unknown): string {
+  if (typeof url !== "string") return String(url);
+  try {
+    const u = new URL(url.trim());
+    return `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, "")}`;
+  } catch {
+    return url.trim();
+  }
+}
+
+/** Whether two URLs name one server however they are spelled (letter case of the host, a default port, trailing slashes). */
+export function sameEndpoint(a: unknown, b: unknown): boolean {
+  return endpointKey(a) === endpointKey(b);
+}
+
+/**
+ * The error for an object whose connection settings now point somewhere else than where it lives,
+ * when the change did not come from its own `connection` argument (a stack config or environment
+ * change): acting would read, change or delete the wrong object, or forget the right one.
+ */
+export function movedError(resource: string, id: string, where: string, now: string): ConfigurationError {
+  return new ConfigurationError(
+    `${resource} ${id} lives on ${where}, but the connection settings (stack config or environment) now point at ${now}. ` +
+      "Nothing was sent. To keep managing it, point this resource back at where it lives (its `connection` argument, or the old setting); " +
+      "to move it, give the new place in its `connection` argument (the old object is then deleted with the connection the state holds, and a new one made), " +
+      "or remove it from the stack with the old settings first.",
+  );
+}

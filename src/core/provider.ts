@@ -11,6 +11,7 @@ import { createHash } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import type { ZodType } from "zod";
 import type { SettingsContext, StackConfig } from "./connection";
+import { movedError } from "./connection";
 import { describeFailure } from "./errors";
 import { withOperationSecrets } from "./redact";
 import { jsonEqual, toPlainObject } from "./json";
@@ -159,7 +160,17 @@ async function run(impl: ResourceImpl, op: Operation, ctx: OperationContext, arg
     }
   } catch (error) {
     // Package errors keep their class, code and `id` (a half-created object the engine must record).
-    throw describeFailure(impl.resource, op, error, secrets);
+    const failure = describeFailure(impl.resource, op, error, secrets);
+    if (op === "create" && failure.id) {
+      // The engine stores these as the object's outputs, and the dynamic provider host adds nothing:
+      // without `__provider` the next `up`, refresh or destroy of the object could not run at all.
+      // Resources put in what they know that is not secret (secrets are never in an error).
+      const [inputs] = args as [Props];
+      failure.properties = { ...(failure.properties ?? {}), __provider: inputs?.__provider };
+      // With an id the engine shows only "resource init failed" and these reasons: say why.
+      if (!failure.reasons?.length) failure.reasons = [failure.message];
+    }
+    throw failure;
   }
 }
 
@@ -174,6 +185,16 @@ export function adoptionInputs(olds: Props, news: Props): Props {
   if (!inState) return news;
   const { adopt: _dropped, ...rest } = news;
   return rest;
+}
+
+/**
+ * Outputs without the secret ones, for a create that made its object and then failed: the engine
+ * keeps them (see runOperation), unencrypted, so nothing secret may be among them.
+ */
+export function publicOutputs(outs: Props, secretKeys: readonly string[]): Props {
+  const out: Props = {};
+  for (const [k, v] of Object.entries(outs)) if (!secretKeys.includes(k) && k !== "connection" && v !== undefined) out[k] = v;
+  return out;
 }
 
 /** A failure to report from `check`: `{property, reason}`. */
@@ -193,6 +214,61 @@ export function schemaFailures(schema: ZodType, news: Props): CheckFailure[] {
   return result.error.issues
     .filter((issue) => !containsUnknown(inputs[String(issue.path[0])]))
     .map((issue) => ({ property: issue.path.map(String).join("."), reason: issue.message }));
+}
+
+/**
+ * Whether a new spelling of "where" (a space, a user) means what the old one resolved to: `Spaces-1`,
+ * `Default` and nothing (when Spaces-1 is the default) are one space. Equal strings, or the new one
+ * being the resolved id, need no request; otherwise `resolve` (a per-process cached lookup) decides.
+ * Anything unknown or unresolvable is a difference, as before.
+ */
+export async function sameResolved(oldGiven: unknown, newGiven: unknown, oldResolved: unknown, resolve: (given: string | undefined) => Promise<string>): Promise<boolean> {
+  if ((oldGiven ?? null) === (newGiven ?? null)) return true;
+  if (newGiven !== undefined && newGiven !== null && newGiven === oldResolved) return true;
+  if (typeof oldResolved !== "string" || !oldResolved || containsUnknown(newGiven) || (newGiven !== undefined && newGiven !== null && typeof newGiven !== "string")) return false;
+  try {
+    return (await resolve((newGiven as string | null) ?? undefined)) === oldResolved;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether the object moved: the place its connection settings now resolve to (`now`) is not the
+ * `endpoint` it recorded at create. A move given in the resource's own `connection` argument
+ * (`givenInArgument`) replaces the object: the old one is deleted with the connection the state
+ * holds. A move that comes from stack config or the environment is an error with the way out
+ * (core/connection movedError), since the state's object would otherwise be forgotten or the wrong
+ * one touched. States written before `endpoint` was recorded, and settings not known yet, never move.
+ */
+export async function endpointMoved(
+  resource: string,
+  id: string,
+  olds: Props,
+  news: Props,
+  now: () => Promise<string | undefined> | string | undefined,
+  same: (recorded: unknown, now: string) => boolean,
+  givenInArgument: (connection: any) => boolean,
+): Promise<boolean> {
+  if (olds.endpoint === undefined || olds.endpoint === null || containsUnknown(news.connection)) return false;
+  let where: string | undefined;
+  try {
+    where = await now();
+  } catch {
+    return false; // unresolvable settings: the operation itself reports them
+  }
+  if (where === undefined || same(olds.endpoint, where)) return false;
+  if (givenInArgument(news.connection)) return true;
+  throw movedError(resource, id, describeEndpoint(olds.endpoint), where);
+}
+
+function describeEndpoint(endpoint: unknown): string {
+  if (typeof endpoint === "string") return endpoint;
+  if (endpoint && typeof endpoint === "object") {
+    const e = endpoint as Record<string, unknown>;
+    return [e.computeUrl ?? e.authUrl, e.region ? `(region ${String(e.region)})` : ""].filter(Boolean).join(" ");
+  }
+  return String(endpoint);
 }
 
 /** One property in a diff. */

@@ -88,7 +88,12 @@ export type Fault =
   /** Wait `ms`, then process the request normally. */
   | { kind: "stall"; ms: number }
   /** Process the request fully (state changes), then destroy the socket without answering. */
-  | { kind: "drop-after" };
+  | { kind: "drop-after" }
+  /**
+   * Process the request fully (state changes), then answer with what `rewrite` makes of the real
+   * answer's body (a garbled or changed answer: the object exists, the client cannot use the reply).
+   */
+  | { kind: "rewrite-after"; rewrite: (body: unknown) => unknown };
 
 /** Which requests a fault applies to. Omitted fields match everything. */
 export interface FaultMatch {
@@ -388,6 +393,10 @@ export async function startEmulatorServer(handler: EmulatorHandler, options: Emu
     if (fault?.kind === "drop-after") {
       req.socket.destroy();
       return;
+    }
+    if (fault?.kind === "rewrite-after") {
+      response = { ...response, body: fault.rewrite(structuredClone(response.body)) };
+      record.response = response;
     }
     writeResponse(res, response);
   };

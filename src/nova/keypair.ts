@@ -18,11 +18,12 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import type { TlsConnectionArgs } from "../core/connection";
+import { movedError, sameEndpoint } from "../core/connection";
 import { z } from "zod";
 import { AccessKeysError, HttpError, InputError, InvalidKeyError } from "../core/errors";
 import type { OperationContext, ResourceImpl } from "../core/provider";
 import { createOwned } from "../core/ownership";
-import { containsUnknown, diffProps, inputsFrom, schemaFailures } from "../core/provider";
+import { containsUnknown, diffProps, endpointMoved, inputsFrom, publicOutputs, schemaFailures } from "../core/provider";
 import provider = require("../internal/nova-keypair");
 import { comparableKeyText, generateKeyPair, inspectPrivateKey, inspectPublicKey, keyFileText } from "../ssh/keys";
 import { GENERATE_OR_USER_VERSION, NovaClient } from "./client";
@@ -134,6 +135,18 @@ export interface NovaKeypairOutputs extends Omit<NovaKeypairInputs, "privateKey"
   userId: string;
   type: "ssh" | "x509";
   createdAt: string | null;
+  /** Where the key pair lives; absent in states written before it was recorded. */
+  endpoint?: NovaEndpoint;
+}
+
+/**
+ * Where a key pair lives: the cloud (Keystone URL), the region whose Nova holds it, and who the
+ * credentials were (a hash: the owner is in `userId`). Key pairs belong to a user, not a project.
+ */
+export interface NovaEndpoint {
+  authUrl: string;
+  region: string | null;
+  identity: string;
 }
 
 const NAME = /^[A-Za-z0-9_\- @.]+$/;
@@ -186,6 +199,60 @@ function mode(inputs: NovaKeypairInputs): "import" | "server" | "local" {
 
 function client(inputs: { connection?: OpenStackConnectionArgs }, ctx: OperationContext): NovaClient {
   return new NovaClient(new OpenStackSession(resolveOpenStackSettings(ctx.resource, inputs.connection, ctx)));
+}
+
+/** Where the key pair a client just made lives (after its token: the region comes from the catalog). */
+export async function endpointOf(nova: NovaClient): Promise<NovaEndpoint> {
+  const token = await nova.session.token();
+  return { authUrl: nova.session.settings.authUrl, region: token.computeRegion ?? null, identity: nova.session.identity() };
+}
+
+/** Where the settings point, when it is another cloud or region than `recorded` (no request); undefined when the same. */
+function elsewhere(recorded: Partial<NovaEndpoint>, nova: NovaClient): string | undefined {
+  const s = nova.session.settings;
+  if (recorded.authUrl && !sameEndpoint(recorded.authUrl, s.authUrl)) return s.authUrl;
+  if (recorded.region && s.region && s.region !== recorded.region) return `${s.authUrl} (region ${s.region})`;
+  return undefined;
+}
+
+/**
+ * A client for a key pair in state: settings that now resolve to another cloud or region than the one
+ * it lives in are refused. (Another user's credentials are refused by Nova itself: reads and deletes
+ * name the owner.) Old states are not checked.
+ */
+function clientAt(id: string, old: { endpoint?: Partial<NovaEndpoint> | null }, connection: OpenStackConnectionArgs | undefined, ctx: OperationContext): NovaClient {
+  const nova = client({ connection }, ctx);
+  const now = old.endpoint ? elsewhere(old.endpoint, nova) : undefined;
+  if (now) throw movedError(ctx.resource, `'${id}'`, `${old.endpoint!.authUrl}${old.endpoint!.region ? ` (region ${old.endpoint!.region})` : ""}`, now);
+  return nova;
+}
+
+/** Whether a key pair moved to another cloud, region or user (replace), or an error when config or the environment moved it. */
+function novaMoved(id: string, olds: Record<string, any>, news: Record<string, any>, ctx: OperationContext): Promise<boolean> {
+  const recorded = olds.endpoint as Partial<NovaEndpoint> | undefined;
+  return endpointMoved(
+    ctx.resource,
+    `'${id}'`,
+    olds,
+    news,
+    async () => {
+      const nova = client(news, ctx);
+      const other = elsewhere(recorded ?? {}, nova);
+      if (other) return other;
+      // Other credentials: the same owner (a new password, an application credential of the user) is
+      // no move; another user is (key pairs belong to users). One token request, only when they differ.
+      if (recorded?.identity && recorded.identity !== nova.session.identity() && !news.userId) {
+        const owner = (await nova.session.token()).userId;
+        if (owner && olds.userId && owner !== olds.userId) return `${nova.session.settings.authUrl} as user ${owner}`;
+      }
+      return undefined;
+    },
+    () => false,
+    (connection) =>
+      ["authUrl", "region", "username", "userId", "applicationCredentialId", "applicationCredentialName", "token", "computeEndpoint"].some(
+        (k) => typeof connection?.[k] === "string" && connection[k].trim() !== "",
+      ),
+  );
 }
 
 function inputsOf(props: Record<string, any>): NovaKeypairInputs {
@@ -244,13 +311,14 @@ function heldKey(privateKey: string): string {
  * given private key) and Nova now holds: also what adoption and the recovery of an interrupted
  * create record.
  */
-export function importedOutputs(inputs: NovaKeypairInputs, keypair: Keypair, userId: string): NovaKeypairOutputs & { generated: boolean } {
-  return outputsOf(inputs, keypair, inputs.privateKey ? heldKey(inputs.privateKey) : null, userId, false);
+export function importedOutputs(inputs: NovaKeypairInputs, keypair: Keypair, userId: string, endpoint?: NovaEndpoint): NovaKeypairOutputs & { generated: boolean } {
+  return outputsOf(inputs, keypair, inputs.privateKey ? heldKey(inputs.privateKey) : null, userId, false, endpoint);
 }
 
-function outputsOf(inputs: NovaKeypairInputs, keypair: Keypair, privateKey: string | null, userId: string, generated: boolean): NovaKeypairOutputs & { generated: boolean } {
+function outputsOf(inputs: NovaKeypairInputs, keypair: Keypair, privateKey: string | null, userId: string, generated: boolean, endpoint?: NovaEndpoint): NovaKeypairOutputs & { generated: boolean } {
   return {
     ...inputs,
+    ...(endpoint ? { endpoint } : {}),
     name: keypair.name,
     publicKey: keypair.public_key,
     fingerprint: keypair.fingerprint,
@@ -315,7 +383,9 @@ export const novaKeypairImpl: ResourceImpl = {
     return failures.length ? { inputs: news, failures } : { inputs: news };
   },
 
-  async diff(_id, olds, news) {
+  async diff(id, olds, news, ctx) {
+    // Another cloud, region or user in the `connection` argument: a new key pair there.
+    const moved = await novaMoved(id, olds, news, ctx);
     const fields = [
       { name: "name", replaces: true },
       { name: "publicKey", replaces: true, equal: (a: unknown, b: unknown) => b === undefined || b === null || blob(a) === blob(b) },
@@ -340,8 +410,9 @@ export const novaKeypairImpl: ResourceImpl = {
     if (wasImport !== isImport && !containsUnknown(news.publicKey)) replaces.add(isImport ? "publicKey" : "generate");
     // A generated key replaced outside Pulumi (read cleared the private key it no longer matches).
     if (!isImport && olds.privateKey === null && olds.generated === true) replaces.add("publicKey");
+    if (moved) replaces.add("connection");
     if (!replaces.size) return result;
-    const sameName = news.name === olds.name && !containsUnknown(news.name);
+    const sameName = news.name === olds.name && !containsUnknown(news.name) && !moved;
     return { changes: true, replaces: [...replaces], ...(sameName ? { deleteBeforeReplace: true } : {}) };
   },
 
@@ -368,7 +439,7 @@ export const novaKeypairImpl: ResourceImpl = {
         const adopted = await keypairToAdopt(nova, inputs);
         const userId = adopted.user_id ?? inputs.userId ?? (await nova.session.token()).userId ?? "";
         await names.added({ id: adopted.name, name: adopted.name });
-        return { id: adopted.name, outs: importedOutputs(inputs, adopted, userId) };
+        return { id: adopted.name, outs: importedOutputs(inputs, adopted, userId, await endpointOf(nova)) };
       }
       await names.named(inputs.name);
       const body = { name: inputs.name, ...(publicKey ? { public_key: publicKey } : {}), ...(type !== "ssh" ? { type } : {}), ...(inputs.userId ? { user_id: inputs.userId } : {}) };
@@ -400,33 +471,34 @@ export const novaKeypairImpl: ResourceImpl = {
     } finally {
       release();
     }
+    const userId = keypair.user_id ?? inputs.userId ?? (await nova.session.token()).userId ?? "";
+    const endpoint = await endpointOf(nova);
+    // The pair exists but cannot be used as declared: the engine records it (with what is known and
+    // not secret; a private key is never in an error), and the next `up` replaces it.
+    const halfMade = (message: string) => {
+      const e = new AccessKeysError("RESPONSE_VALIDATION", message);
+      e.id = keypair.name;
+      e.properties = { ...publicOutputs(outputsOf(inputs, keypair, null, userId, how !== "import", endpoint), ["privateKey"]), privateKey: null };
+      return e;
+    };
     if (how === "server") {
-      if (!keypair.private_key) {
-        throw new AccessKeysError("RESPONSE_VALIDATION", "Nova did not return the private key of the key pair it generated; use generate: \"local\" on this cloud", {});
-      }
+      if (!keypair.private_key) throw halfMade("Nova did not return the private key of the key pair it generated; use generate: \"local\" on this cloud");
       privateKey = keypair.private_key;
     }
     // Nova's fingerprint must match the key we meant (a proxy or a bug could swap it).
     if (type === "ssh") {
       const local = inspectPublicKey(keypair.public_key).md5Fingerprint;
-      if (local !== keypair.fingerprint) {
-        const e = new AccessKeysError("RESPONSE_VALIDATION", `Nova reports fingerprint ${keypair.fingerprint} for key pair '${inputs.name}', but its public key hashes to ${local}`);
-        e.id = keypair.name;
-        throw e;
-      }
-      if (how !== "server" && publicKey && blob(publicKey) !== blob(keypair.public_key)) {
-        const e = new AccessKeysError("RESPONSE_VALIDATION", `Nova stored a different public key for '${inputs.name}' than the one sent`);
-        e.id = keypair.name;
-        throw e;
-      }
+      if (local !== keypair.fingerprint) throw halfMade(`Nova reports fingerprint ${keypair.fingerprint} for key pair '${inputs.name}', but its public key hashes to ${local}`);
     }
-    const userId = keypair.user_id ?? inputs.userId ?? (await nova.session.token()).userId ?? "";
-    return { id: keypair.name, outs: outputsOf(inputs, keypair, privateKey, userId, how !== "import") };
+    if (how !== "server" && publicKey && !samePublicKey(publicKey, keypair.public_key)) {
+      throw halfMade(`Nova stored a different public key for '${inputs.name}' than the one sent`);
+    }
+    return { id: keypair.name, outs: outputsOf(inputs, keypair, privateKey, userId, how !== "import", endpoint) };
   },
 
   async read(id, props, ctx) {
     const old = props as NovaKeypairOutputs & { generated?: boolean };
-    const nova = client(old, ctx);
+    const nova = clientAt(id, old, old.connection, ctx);
     const keypair = await nova.getKeypair(id, old.userId || undefined);
     if (!keypair) {
       // A lookup (`NovaKeypair.get`) of a key pair that is not there is an error; a refresh forgets it.
@@ -452,16 +524,18 @@ export const novaKeypairImpl: ResourceImpl = {
     return { id, props: outs, inputs };
   },
 
-  async update(_id, olds, news) {
-    // Only `connection` and a given private key's spelling change in place: nothing to send.
+  async update(id, olds, news, ctx) {
+    // Only `connection` and a given private key's spelling change in place: nothing to send, once
+    // the new settings are known to point where the key pair lives.
     const inputs = inputsOf(news);
+    clientAt(id, olds, inputs.connection, ctx);
     const privateKey = olds.generated === true ? olds.privateKey : inputs.privateKey ? heldKey(inputs.privateKey) : null;
     return { outs: { ...olds, ...inputs, privateKey, publicKey: olds.publicKey, userId: olds.userId, type: olds.type } };
   },
 
   async delete(id, props, ctx) {
     const old = props as NovaKeypairOutputs;
-    const nova = client(old, ctx);
+    const nova = clientAt(id, old, old.connection, ctx);
     await nova.deleteKeypair(id, old.userId || undefined);
     await nova.keypairNames(old.userId || undefined).removed(id);
   },

@@ -159,6 +159,8 @@ export interface OpenStackToken {
   expiresAt: number;
   userId?: string;
   computeUrl: string;
+  /** The region of the compute endpoint in use, when the catalog (or the settings) name one. */
+  computeRegion?: string;
 }
 
 // One token per identity per provider process. Every operation waiting for a token shares one
@@ -195,6 +197,17 @@ export class OpenStackSession {
       secrets: () => this.secrets(),
       ...(settings.tls ? { tls: settings.tls } : {}),
     });
+  }
+
+  /**
+   * Who these settings authenticate as, hashed: the user (by id, or name and domain) or the
+   * application credential. Changes with the user, not with a new password; a token has no user
+   * until Keystone is asked, so a token's identity is the token.
+   */
+  identity(): string {
+    const a = this.settings.auth;
+    const who = a.kind === "password" ? { user: a.user } : a.kind === "applicationCredential" ? { credential: a.credential } : { token: a.token };
+    return createHash("sha256").update(JSON.stringify(who)).digest("hex").slice(0, 16);
   }
 
   /** Secrets to mask in messages. */
@@ -278,12 +291,12 @@ export class OpenStackSession {
       token,
       expiresAt: Number.isNaN(expiresAt) ? Date.now() + 3_600_000 : expiresAt,
       ...(body.token.user?.id ? { userId: body.token.user.id } : {}),
-      computeUrl: this.settings.computeEndpoint ?? this.computeEndpoint(body),
+      ...(this.settings.computeEndpoint ? { computeUrl: this.settings.computeEndpoint, ...(this.settings.region ? { computeRegion: this.settings.region } : {}) } : this.computeEndpoint(body)),
     };
   }
 
   /** The first compute endpoint with the wanted interface (and region, when set). */
-  private computeEndpoint(body: TokenBody): string {
+  private computeEndpoint(body: TokenBody): { computeUrl: string; computeRegion?: string } {
     const services = (body.token.catalog ?? []).filter((s) => s.type === "compute");
     const endpoints = services.flatMap((s) => s.endpoints);
     const wanted = this.settings.interface;
@@ -313,6 +326,7 @@ export class OpenStackSession {
           "set the region (connection.region, openstack:region, OS_REGION_NAME), the interface, or connection.computeEndpoint.",
       );
     }
-    return match.url.replace(/\/+$/, "");
+    const region = match.region ?? match.region_id;
+    return { computeUrl: match.url.replace(/\/+$/, ""), ...(region ? { computeRegion: region } : {}) };
   }
 }

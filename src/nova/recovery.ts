@@ -12,7 +12,7 @@
 import type { Finder, Resolution } from "../recovery/types";
 import { parseServiceTime, resolution } from "../recovery/types";
 import { NovaClient } from "./client";
-import { importedOutputs, keypairMismatch } from "./keypair";
+import { endpointOf, importedOutputs, keypairMismatch } from "./keypair";
 import type { NovaKeypairInputs } from "./keypair";
 import { OpenStackSession, resolveOpenStackSettings } from "./keystone";
 
@@ -32,7 +32,7 @@ export const findNovaKeypairs: Finder = async (pending, ctx) =>
         if (mismatch) return resolution.foreign(p, `${where} holds another key than the one this create imports (${mismatch}): it was there before; left alone`);
         if (p.replacing) return resolution.discarded(p, remove, `${where} was a replacement: deleted, \`pulumi up\` replaces again`);
         const userId = keypair.user_id ?? inputs.userId ?? (await nova.session.token()).userId ?? "";
-        return resolution.adopted(p, keypair.name, { ...importedOutputs(inputs, keypair, userId) }, `${where} adopted (its public key is the one imported)`);
+        return resolution.adopted(p, keypair.name, { ...importedOutputs(inputs, keypair, userId, await endpointOf(nova)) }, `${where} adopted (its public key is the one imported)`);
       }
       const created = parseServiceTime(keypair.created_at);
       if (ctx.since !== undefined && created !== undefined && created < ctx.since) {

@@ -21,11 +21,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import type { OperationContext, ResourceImpl } from "../core/provider";
-import { containsUnknown, diffProps, inputsFrom, schemaFailures } from "../core/provider";
+import { containsUnknown, diffProps, inputsFrom, sameResolved, schemaFailures } from "../core/provider";
 import provider = require("../internal/octopus-api-key");
 import { InputError } from "../core/errors";
 import { isAmbiguous } from "../core/http";
-import { OctopusClient, resolveOctopusSettings } from "./client";
+import { OctopusClient, octopusClientAt, octopusMoved, resolveOctopusSettings } from "./client";
 import type { OctopusConnection } from "./ssh-account";
 import { OctopusConnectionSchema } from "./schemas";
 import type { OctopusConnectionArgs } from "./schemas";
@@ -69,6 +69,8 @@ export interface ApiKeyOutputs extends ApiKeyInputs {
   userId: string;
   created: string | null;
   expires?: string;
+  /** The server the key lives on (normalized URL); absent in states written before it was recorded. */
+  endpoint?: string;
 }
 
 const InputsSchema = z.object({
@@ -119,16 +121,26 @@ export const apiKeyImpl: ResourceImpl = {
     return failures.length ? { inputs: news, failures } : { inputs: news };
   },
 
-  async diff(_id, olds, news) {
+  async diff(_id, olds, news, ctx) {
+    // The same user named by id, by username or not at all (the authenticated user) is not a change:
+    // a replacement would mint a new key and revoke the one every consumer holds.
+    const sameUser = await sameResolved(olds.user, news.user, olds.userId, (user) => client(news, ctx).resolveUserId(user));
+    // Another server in the `connection` argument: a new key there, the old one revoked here.
+    const moved = await octopusMoved(ctx.resource, _id, olds, news, ctx);
     const result = diffProps(olds, news, [
       { name: "purpose", replaces: true },
       // Without an expiry the server chose one; only an explicit, different expiry replaces.
       { name: "expires", replaces: true, equal: (a, b) => b === undefined || b === null || sameInstant(a, b) },
-      // The same user named by id instead of name (or by default) is not a change.
-      { name: "user", replaces: true, equal: (a, b) => (a ?? null) === (b ?? null) || (b !== undefined && b === olds.userId) },
+      { name: "user", replaces: true, equal: () => sameUser },
       { name: "connection" },
     ]);
+    // A key whose create failed after Octopus made it (its answer unusable) has no value in state:
+    // useless to every consumer, so it is replaced (and revoked).
+    if (olds.apiKeyId && (olds.apiKey === undefined || olds.apiKey === null)) {
+      return { changes: true, replaces: [...new Set([...(result.replaces ?? []), "apiKey"])] };
+    }
     // An expired key is useless: replace it.
+    if (moved) return { changes: true, replaces: [...new Set([...(result.replaces ?? []), "connection"])] };
     const expired = typeof olds.expires === "string" && !containsUnknown(news.expires) && Date.parse(olds.expires) <= Date.now();
     if (expired) {
       return { changes: true, replaces: [...new Set([...(result.replaces ?? []), "expires"])] };
@@ -162,13 +174,15 @@ export const apiKeyImpl: ResourceImpl = {
       purpose: created.Purpose ?? inputs.purpose,
       created: created.Created ?? null,
       ...(created.Expires ? { expires: created.Expires } : {}),
+      // Where the key lives (the server URL), recorded so a move is never a silent state update.
+      endpoint: octopus.settings.serverUrl,
     };
     return { id: created.Id, outs };
   },
 
   async read(id, props, ctx) {
     const old = props as ApiKeyOutputs;
-    const octopus = client(old, ctx);
+    const octopus = octopusClientAt(ctx.resource, id, old.endpoint, old.connection, ctx);
     const lookup = !old.apiKeyId; // OctopusApiKey.get: only the id, the user and the connection
     const userId = old.userId || (await octopus.resolveUserId(old.user));
     const key = await octopus.getApiKey(userId, id);
@@ -192,16 +206,18 @@ export const apiKeyImpl: ResourceImpl = {
     return { id, props: outs, inputs };
   },
 
-  async update(_id, olds, news) {
-    // Only `connection` (and the provider code) can change without a replacement: nothing to send.
+  async update(id, olds, news, ctx) {
+    // Only `connection` (and the provider code) can change without a replacement: nothing to send,
+    // once the new settings are known to point at the server the key lives on.
     const inputs = inputsOf(news);
     const old = olds as ApiKeyOutputs;
+    octopusClientAt(ctx.resource, id, old.endpoint, inputs.connection, ctx);
     return { outs: { ...old, ...inputs, ...(old.expires ? { expires: old.expires } : {}) } };
   },
 
   async delete(id, props, ctx) {
     const old = props as ApiKeyOutputs;
-    const octopus = client(old, ctx);
+    const octopus = octopusClientAt(ctx.resource, id, old.endpoint, old.connection, ctx);
     await octopus.deleteApiKey(old.userId, id);
   },
 };

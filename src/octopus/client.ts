@@ -4,15 +4,17 @@
 
 import { createHash } from "node:crypto";
 import type { z } from "zod";
-import { describeSources, missingSetting, parseBaseUrl, resolveSetting } from "../core/connection";
+import { describeSources, missingSetting, movedError, parseBaseUrl, resolveSetting, sameEndpoint } from "../core/connection";
+import { endpointMoved } from "../core/provider";
 import type { SettingSpec, SettingsContext } from "../core/connection";
-import { AccessKeysError, ConfigurationError, HttpError, InputError } from "../core/errors";
+import { AccessKeysError, ConfigurationError, HttpError, InputError, ResponseValidationError } from "../core/errors";
 import { HttpClient, tlsFrom } from "../core/http";
 import { NameScope } from "../core/names";
 import type { HttpClientOptions, RequestOptions, TlsSettings } from "../core/http";
 import {
   AccountSchema,
   ApiKeyCreatedSchema,
+  CreatedIdSchema,
   ApiKeySchema,
   SpaceSchema,
   UserSchema,
@@ -113,6 +115,30 @@ export function resetOctopusCaches(): void {
 const SPACE_ID = /^Spaces-\d+$/;
 const USER_ID = /^Users-\d+$/;
 const TAKE_ALL = 1000;
+
+/**
+ * A client for an object in state that lives on `endpoint` (the server URL recorded at create):
+ * settings that now resolve to another server are refused, so nothing is read, changed or deleted on
+ * the wrong server. States from before `endpoint` was recorded are not checked.
+ */
+export function octopusClientAt(resource: string, id: string, endpoint: unknown, connection: OctopusConnectionArgs | undefined, ctx: SettingsContext): OctopusClient {
+  const client = new OctopusClient(resolveOctopusSettings(resource, connection, ctx));
+  if (typeof endpoint === "string" && endpoint && !sameEndpoint(endpoint, client.settings.serverUrl)) throw movedError(resource, id, endpoint, client.settings.serverUrl);
+  return client;
+}
+
+/** Whether an Octopus object moved to another server (replace), or an error when config or the environment moved it (see endpointMoved). */
+export function octopusMoved(resource: string, id: string, olds: Record<string, any>, news: Record<string, any>, ctx: SettingsContext): Promise<boolean> {
+  return endpointMoved(
+    resource,
+    id,
+    olds,
+    news,
+    () => resolveOctopusSettings(resource, news.connection, ctx).serverUrl,
+    sameEndpoint,
+    (connection) => typeof connection?.serverUrl === "string" && connection.serverUrl.trim() !== "",
+  );
+}
 
 /** Octopus client for one resolved connection. */
 export class OctopusClient {
@@ -391,10 +417,20 @@ export class OctopusClient {
       method: "POST",
       path: `/api/users/${encodeURIComponent(userId)}/apikeys`,
       body: { Purpose: purpose, ...(expires ? { Expires: expires } : {}) },
-      schema: ApiKeyCreatedSchema,
+      schema: CreatedIdSchema,
       what: "the created API key",
     });
-    return res.body;
+    const key = ApiKeyCreatedSchema.safeParse(res.body);
+    if (key.success) return key.data;
+    // The key exists (it has an id) but its answer cannot be used: report the id, so the engine
+    // records the key (and the next `up` replaces it, revoking this one) instead of orphaning it.
+    const error = new ResponseValidationError(
+      "the created API key",
+      key.error.issues.map((i) => `${i.path.length ? i.path.join(".") : "(body)"}: ${i.message}`),
+    );
+    error.id = res.body.Id;
+    error.properties = { apiKeyId: res.body.Id, userId: typeof res.body.UserId === "string" ? res.body.UserId : userId, purpose };
+    throw error;
   }
 
   /** Every API key of a user (values are never listed): how recovery finds a key whose create answer was lost. */

@@ -38,7 +38,7 @@ export const findSshAccounts: Finder = async (pending, ctx) =>
         return resolution.discarded(p, [{ what: `Octopus ${where} (${account.Id})`, run: async () => void (await octopus.deleteAccount(spaceId, account.Id)) }], `${where} (${account.Id}) was a replacement: deleted, \`pulumi up\` replaces again`);
       }
       const key = inspectPrivateKey(inputs.privateKey, inputs.privateKeyPassphrase || undefined);
-      return resolution.adopted(p, account.Id, { ...outputsFrom(inputs, account, spaceId, key) }, `${where} (${account.Id}) adopted`);
+      return resolution.adopted(p, account.Id, { ...outputsFrom(inputs, account, spaceId, key, octopus.settings.serverUrl) }, `${where} (${account.Id}) adopted`);
     }),
   );
 

@@ -75,11 +75,16 @@ export const ApiKeyCreatedSchema = z.looseObject({
   Id: z.string().min(1),
   Purpose: z.string().nullable().optional(),
   UserId: z.string().nullable().optional(),
-  ApiKey: z.string().regex(/^API-[A-Za-z0-9]+$/, "an API key starting with API-"),
+  // What using the key needs: a value that can travel in the X-Octopus-ApiKey header. Not its looks
+  // (API- and 32 letters today): a key whose format changes one day must not become an orphan.
+  ApiKey: z.string().regex(/^[\x21-\x7e]+$/, "a non-empty API key of printable characters"),
   Created: z.string().nullable().optional(),
   Expires: z.string().nullable().optional(),
 });
 export type ApiKeyCreated = z.infer<typeof ApiKeyCreatedSchema>;
+
+/** The least a create's answer must have for the key to be recorded (and revoked later) at all. */
+export const CreatedIdSchema = z.looseObject({ Id: z.string().min(1) });
 
 /** An API key as read back: `ApiKey` is a SensitiveValue on newer servers, a string or null on older. */
 export const ApiKeySchema = z.looseObject({

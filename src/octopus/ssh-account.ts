@@ -24,10 +24,10 @@ import { z } from "zod";
 import { HttpError, InputError, InvalidKeyError, ResponseValidationError, isNotFound } from "../core/errors";
 import type { OperationContext, ResourceImpl } from "../core/provider";
 import { createOwned } from "../core/ownership";
-import { containsUnknown, diffProps, inputsFrom, schemaFailures } from "../core/provider";
+import { containsUnknown, diffProps, inputsFrom, publicOutputs, sameResolved, schemaFailures } from "../core/provider";
 import provider = require("../internal/octopus-ssh-account");
 import { comparableKeyText, inspectPrivateKey, keyFileText, toBase64 } from "../ssh/keys";
-import { OctopusClient, resolveOctopusSettings } from "./client";
+import { OctopusClient, octopusClientAt, octopusMoved, resolveOctopusSettings } from "./client";
 import { OctopusConnectionSchema, TENANTED_PARTICIPATION } from "./schemas";
 import type { Account, OctopusConnectionArgs, SensitiveValue, SshAccountBody, TenantedDeploymentParticipation } from "./schemas";
 
@@ -112,6 +112,8 @@ export interface SshAccountOutputs extends SshAccountInputs {
   accountId: string;
   spaceId: string;
   slug: string | null;
+  /** The server the account lives on (normalized URL); absent in states written before it was recorded. */
+  endpoint?: string;
   publicKey: string;
   fingerprint: string;
   keyType: string;
@@ -131,6 +133,9 @@ const INPUT_KEYS = [
   "adopt",
   "connection",
 ] as const;
+
+/** Outputs that are secrets (also in additionalSecretOutputs). */
+const SECRET_OUTPUTS = ["privateKey", "privateKeyPassphrase", "connection"];
 
 const nonBlank = (what: string) =>
   z.string({ error: `${what} must be a string` }).refine((s) => s.trim().length > 0, { message: `${what} must not be empty` });
@@ -201,9 +206,11 @@ function sensitiveNew(value: string): SensitiveValue {
   return { HasValue: true, NewValue: value };
 }
 
-export function outputsFrom(inputs: SshAccountInputs, account: Account, spaceId: string, key: { publicKey: string; fingerprint: string; keyType: string }): SshAccountOutputs {
+export function outputsFrom(inputs: SshAccountInputs, account: Account, spaceId: string, key: { publicKey: string; fingerprint: string; keyType: string }, endpoint?: string): SshAccountOutputs {
   return {
     ...inputs,
+    // Where the account lives (the server URL), recorded so a move is never a silent state update.
+    ...(endpoint ? { endpoint } : {}),
     accountId: account.Id,
     spaceId: account.SpaceId ?? spaceId,
     slug: account.Slug ?? null,
@@ -302,7 +309,10 @@ export const sshAccountImpl: ResourceImpl = {
     return failures.length ? { inputs: news, failures } : { inputs: news };
   },
 
-  async diff(_id, olds, news) {
+  async diff(_id, olds, news, ctx) {
+    // Naming the same space by id, by name or not at all (the default) is not a move.
+    const sameSpace = await sameResolved(olds.space, news.space, olds.spaceId, (space) => client(news, ctx).resolveSpaceId(space));
+    const moved = await octopusMoved(ctx.resource, _id, olds, news, ctx);
     const result = diffProps(olds, news, [
       { name: "name" },
       { name: "username" },
@@ -313,10 +323,11 @@ export const sshAccountImpl: ResourceImpl = {
       { name: "tenantIds", equal: listEqual },
       { name: "tenantTags", equal: listEqual },
       { name: "tenantedDeploymentParticipation", equal: (a, b) => (a ?? "Untenanted") === (b ?? "Untenanted") },
-      // Naming the same space by id instead of name (or the reverse) is not a move.
-      { name: "space", replaces: true, equal: (a, b) => (a ?? null) === (b ?? null) || (b !== undefined && b === olds.spaceId) },
+      { name: "space", replaces: true, equal: () => sameSpace },
       { name: "connection" },
     ]);
+    // Another server in the `connection` argument: a new account there, the old one deleted here.
+    if (moved) return { ...result, changes: true, replaces: [...new Set([...(result.replaces ?? []), "connection"])] };
     return result;
   },
 
@@ -348,7 +359,7 @@ export const sshAccountImpl: ResourceImpl = {
           PrivateKeyPassphrase: inputs.privateKeyPassphrase ? sensitiveNew(inputs.privateKeyPassphrase) : { HasValue: false },
         });
         await names.renamed(account.Id, account.Name);
-        return { id: account.Id, outs: outputsFrom(inputs, account, spaceId, key) };
+        return { id: account.Id, outs: outputsFrom(inputs, account, spaceId, key, octopus.settings.serverUrl) };
       }
       // Octopus refuses a taken name itself (400, handled below); the listing only has to know what
       // existed, for the proof after an ambiguous POST.
@@ -374,6 +385,7 @@ export const sshAccountImpl: ResourceImpl = {
           const made = await octopus.findAccountByName(spaceId, body.Name).catch(() => undefined);
           if (made && !(await names.knows(made.Id)) && !accountMismatch(made, inputs)) {
             error.id = made.Id;
+            error.properties = publicOutputs(outputsFrom(inputs, made, spaceId, key, octopus.settings.serverUrl), SECRET_OUTPUTS);
             await names.added({ id: made.Id, name: made.Name, type: made.AccountType });
           }
           throw error;
@@ -388,12 +400,12 @@ export const sshAccountImpl: ResourceImpl = {
     } finally {
       release();
     }
-    return { id: account.Id, outs: outputsFrom(inputs, account, spaceId, key) };
+    return { id: account.Id, outs: outputsFrom(inputs, account, spaceId, key, octopus.settings.serverUrl) };
   },
 
   async read(id, props, ctx) {
     const old = props as Partial<SshAccountOutputs>;
-    const octopus = client(old, ctx);
+    const octopus = octopusClientAt(ctx.resource, id, old.endpoint, old.connection, ctx);
     const spaceId = old.spaceId ?? (await octopus.resolveSpaceId(old.space));
     const account = await octopus.getAccount(spaceId, id);
     if (!account || account.AccountType !== "SshKeyPair") {
@@ -431,8 +443,12 @@ export const sshAccountImpl: ResourceImpl = {
   },
 
   async update(id, olds, news, ctx) {
-    const old = olds as SshAccountOutputs;
     const inputs = inputsOf(news);
+    // A create that made the account and then failed left only what it knew (or, before this
+    // version, nothing): where the account is comes from the new inputs then.
+    const old = { ...(olds as SshAccountOutputs) };
+    const octopus = octopusClientAt(ctx.resource, id, old.endpoint, inputs.connection, ctx);
+    if (!old.spaceId) old.spaceId = await octopus.resolveSpaceId(inputs.space);
     const key = inspect(inputs);
     const remoteChanged =
       JSON.stringify(remoteFields(inputsOf(old))) !== JSON.stringify(remoteFields(inputs)) ||
@@ -440,7 +456,6 @@ export const sshAccountImpl: ResourceImpl = {
       (old.privateKeyPassphrase || null) !== (inputs.privateKeyPassphrase || null);
     let account: Account = { Id: id, SpaceId: old.spaceId, AccountType: "SshKeyPair", Name: inputs.name, Slug: old.slug, EnvironmentIds: [], TenantIds: [], TenantTags: [] };
     if (remoteChanged) {
-      const octopus = client(inputs, ctx);
       const keyRotated = comparableKeyText(old.privateKey) !== comparableKeyText(inputs.privateKey);
       let passphrase: SensitiveValue | null = null;
       if (inputs.privateKeyPassphrase) {
@@ -467,12 +482,12 @@ export const sshAccountImpl: ResourceImpl = {
         throw error;
       }
     }
-    return { outs: outputsFrom(inputs, account, old.spaceId, key) };
+    return { outs: outputsFrom(inputs, account, old.spaceId, key, octopus.settings.serverUrl) };
   },
 
   async delete(id, props, ctx) {
     const old = props as SshAccountOutputs;
-    const octopus = client(old, ctx);
+    const octopus = octopusClientAt(ctx.resource, id, old.endpoint, old.connection, ctx);
     const spaceId = old.spaceId ?? (await octopus.resolveSpaceId(old.space));
     await octopus.deleteAccount(spaceId, id);
     await octopus.accountNames(spaceId).removed(id);
@@ -554,7 +569,7 @@ export class OctopusSshAccount extends pulumi.dynamic.Resource {
         fingerprint: undefined,
         keyType: undefined,
       },
-      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["privateKey", "privateKeyPassphrase", "connection"] }),
+      pulumi.mergeOptions(opts, { additionalSecretOutputs: SECRET_OUTPUTS }),
       "octopus",
       "SshAccount",
     );

@@ -6,7 +6,8 @@
 
 import { createHash } from "node:crypto";
 import { AccessKeysError, ConfigurationError, HttpError } from "../core/errors";
-import { describeSources, missingSetting, parseBaseUrl, resolveSetting } from "../core/connection";
+import { describeSources, missingSetting, movedError, parseBaseUrl, resolveSetting, sameEndpoint } from "../core/connection";
+import { endpointMoved } from "../core/provider";
 import type { SettingSpec, SettingsContext } from "../core/connection";
 import { HttpClient, tlsFrom } from "../core/http";
 import { NameScope } from "../core/names";
@@ -74,6 +75,34 @@ const ID = /^[^/\s]+$/;
 /** Forgets the cached key listings (tests). Listings now live in core/names.ts (resetNameScopes). */
 export function resetTfcCaches(): void {
   // nothing of its own left to forget
+}
+
+/** Where a key lives: the API address without `/api/v2` (`https://app.terraform.io`). */
+export function tfcEndpoint(settings: TfcSettings): string {
+  return settings.apiBase.replace(/\/api\/v2$/, "");
+}
+
+/**
+ * A client for a key in state that lives at `endpoint` (recorded at create): settings that now
+ * resolve to another HCP Terraform or Terraform Enterprise are refused. Old states are not checked.
+ */
+export function tfcClientAt(resource: string, id: string, endpoint: unknown, connection: TfcConnectionArgs | undefined, ctx: SettingsContext): TfcClient {
+  const settings = resolveTfcSettings(resource, connection, ctx);
+  if (typeof endpoint === "string" && endpoint && !sameEndpoint(endpoint, tfcEndpoint(settings))) throw movedError(resource, id, endpoint, tfcEndpoint(settings));
+  return new TfcClient(settings);
+}
+
+/** Whether a key moved to another HCP Terraform address (replace), or an error when config or the environment moved it (see endpointMoved). */
+export function tfcMoved(resource: string, id: string, olds: Record<string, any>, news: Record<string, any>, ctx: SettingsContext): Promise<boolean> {
+  return endpointMoved(
+    resource,
+    id,
+    olds,
+    news,
+    () => tfcEndpoint(resolveTfcSettings(resource, news.connection, ctx)),
+    sameEndpoint,
+    (connection) => [connection?.address, connection?.hostname].some((v) => typeof v === "string" && v.trim() !== ""),
+  );
 }
 
 /** HCP Terraform client for one resolved connection. */

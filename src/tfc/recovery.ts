@@ -15,7 +15,7 @@
 import { inspectPrivateKey } from "../ssh/keys";
 import type { Finder, Resolution } from "../recovery/types";
 import { groupBy, resolution } from "../recovery/types";
-import { TfcClient, requireOrganization, resolveTfcSettings } from "./client";
+import { TfcClient, requireOrganization, resolveTfcSettings, tfcEndpoint } from "./client";
 import type { SshKeyData } from "./schemas";
 import { outputsFrom } from "./ssh-key";
 import type { TfcSshKeyInputs } from "./ssh-key";
@@ -48,7 +48,7 @@ export const findTfcSshKeys: Finder = async (pending, ctx) => {
     if (only) {
       const key = candidates[0]!;
       const inputs = only.p.inputs as TfcSshKeyInputs;
-      results.push(resolution.adopted(only.p, key.id, { ...outputsFrom(inputs, key, organization, inspectPrivateKey(inputs.privateKey)) }, `SSH key ${key.id} ('${name}' in ${organization}) adopted`));
+      results.push(resolution.adopted(only.p, key.id, { ...outputsFrom(inputs, key, organization, inspectPrivateKey(inputs.privateKey), tfcEndpoint(client.settings)) }, `SSH key ${key.id} ('${name}' in ${organization}) adopted`));
       continue;
     }
     // Several creates with one name (which key has which value?), or a replacement: start again.

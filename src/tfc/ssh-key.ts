@@ -24,10 +24,10 @@ import type { TlsConnectionArgs } from "../core/connection";
 import { z } from "zod";
 import { InputError, InvalidKeyError, ResponseValidationError } from "../core/errors";
 import type { OperationContext, ResourceImpl } from "../core/provider";
-import { containsUnknown, diffProps, inputsFrom, schemaFailures } from "../core/provider";
+import { containsUnknown, diffProps, inputsFrom, publicOutputs, schemaFailures } from "../core/provider";
 import provider = require("../internal/tfc-ssh-key");
 import { comparableKeyText, inspectPrivateKey, keyFileText } from "../ssh/keys";
-import { TfcClient, explainNotFound, requireOrganization, resolveTfcSettings } from "./client";
+import { TfcClient, explainNotFound, requireOrganization, resolveTfcSettings, tfcClientAt, tfcEndpoint, tfcMoved } from "./client";
 import { TfcConnectionSchema } from "./schemas";
 import type { SshKeyData, TfcConnectionArgs } from "./schemas";
 
@@ -89,6 +89,8 @@ export interface TfcSshKeyOutputs extends TfcSshKeyInputs {
   publicKey: string;
   fingerprint: string;
   keyType: string;
+  /** The API address the key lives at; absent in states written before it was recorded. */
+  endpoint?: string;
 }
 
 const ADOPT_RULE = "adopt must be true (adopt the key named `name`) or the id of the key to adopt (sshkey-...)";
@@ -105,6 +107,16 @@ const InputsSchema = z.object({
     .optional(),
   connection: TfcConnectionSchema.optional(),
 });
+
+/** The SHA256 fingerprint of a private key, or undefined when it is not (yet) a readable key. */
+function fingerprintOf(privateKey: unknown): string | undefined {
+  if (typeof privateKey !== "string" || containsUnknown(privateKey)) return undefined;
+  try {
+    return inspectPrivateKey(privateKey).fingerprint;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Parses the key; HCP Terraform needs an unencrypted one. */
 function inspect(privateKey: string) {
@@ -163,8 +175,18 @@ function takenMessage(organization: string, name: string, keys: readonly { id: s
   );
 }
 
-export function outputsFrom(inputs: TfcSshKeyInputs, key: SshKeyData, organization: string, info: { publicKey: string; fingerprint: string; keyType: string }): TfcSshKeyOutputs {
-  return { ...inputs, sshKeyId: key.id, name: key.attributes.name, organization, publicKey: info.publicKey, fingerprint: info.fingerprint, keyType: info.keyType };
+export function outputsFrom(inputs: TfcSshKeyInputs, key: SshKeyData, organization: string, info: { publicKey: string; fingerprint: string; keyType: string }, endpoint?: string): TfcSshKeyOutputs {
+  return {
+    ...inputs,
+    sshKeyId: key.id,
+    name: key.attributes.name,
+    organization,
+    publicKey: info.publicKey,
+    fingerprint: info.fingerprint,
+    keyType: info.keyType,
+    // Where the key lives (the API address), recorded so a move is never a silent state update.
+    ...(endpoint ? { endpoint } : {}),
+  };
 }
 
 /** The provider implementation, run in the Pulumi provider host. */
@@ -198,12 +220,18 @@ export const tfcSshKeyImpl: ResourceImpl = {
         organization = undefined;
       }
     }
-    return diffProps(olds, { ...news, organization: organization ?? olds.organization }, [
+    // Another HCP Terraform or Terraform Enterprise in the `connection` argument: a new key there.
+    const moved = await tfcMoved(ctx.resource, _id, olds, news, ctx);
+    const result = diffProps(olds, { ...news, organization: organization ?? olds.organization }, [
       { name: "name" },
-      { name: "privateKey", replaces: true, equal: (a, b) => comparableKeyText(a) === comparableKeyText(b) },
+      // A create that made the key and then failed kept no private key (secrets are never in an
+      // error): the fingerprint it kept says whether the declared key is the one uploaded.
+      { name: "privateKey", replaces: true, equal: (a, b) => (a === undefined && typeof olds.fingerprint === "string" ? fingerprintOf(b) === olds.fingerprint : comparableKeyText(a) === comparableKeyText(b)) },
       { name: "organization", replaces: true },
       { name: "connection" },
     ]);
+    if (moved) return { ...result, changes: true, replaces: [...new Set([...(result.replaces ?? []), "connection"])] };
+    return result;
   },
 
   async create(raw, ctx) {
@@ -241,6 +269,7 @@ export const tfcSshKeyImpl: ResourceImpl = {
         for (const k of same.reverse()) {
           if (await names.knows(k.id)) continue;
           error.id = k.id;
+          error.properties = publicOutputs(outputsFrom(inputs, k, organization, info, tfcEndpoint(client.settings)), ["privateKey"]);
           await names.added({ id: k.id, name: k.attributes.name });
           break;
         }
@@ -250,12 +279,12 @@ export const tfcSshKeyImpl: ResourceImpl = {
     } finally {
       release();
     }
-    return { id: key.id, outs: outputsFrom(inputs, key, organization, info) };
+    return { id: key.id, outs: outputsFrom(inputs, key, organization, info, tfcEndpoint(client.settings)) };
   },
 
   async read(id, props, ctx) {
     const old = props as TfcSshKeyOutputs;
-    const client = new TfcClient(resolveTfcSettings(ctx.resource, old.connection, ctx));
+    const client = tfcClientAt(ctx.resource, id, old.endpoint, old.connection, ctx);
     const key = await client.getSshKey(id);
     if (!key) {
       // A lookup (`TfcSshKey.get`) of a key that is not there is an error.
@@ -272,12 +301,16 @@ export const tfcSshKeyImpl: ResourceImpl = {
   },
 
   async update(id, olds, news, ctx) {
-    const old = olds as TfcSshKeyOutputs;
     const inputs = inputsOf(news);
+    // A create that made the key and then failed left only what it knew (before this version,
+    // nothing): the organization and name then come from the new inputs.
+    const old = { ...(olds as TfcSshKeyOutputs) };
+    const client = tfcClientAt(ctx.resource, id, old.endpoint, inputs.connection, ctx);
+    if (!old.organization) old.organization = organizationFor(inputs, ctx).organization;
+    if (old.name === undefined && !old.sshKeyId) old.name = "";
     const info = inspect(inputs.privateKey);
     let key: SshKeyData = { id, attributes: { name: old.name } };
     if (inputs.name !== old.name) {
-      const client = new TfcClient(resolveTfcSettings(ctx.resource, inputs.connection, ctx));
       try {
         key = await client.renameSshKey(id, inputs.name);
         await client.sshKeyNames(old.organization).renamed(id, key.attributes.name);
@@ -286,12 +319,12 @@ export const tfcSshKeyImpl: ResourceImpl = {
         throw error;
       }
     }
-    return { outs: outputsFrom(inputs, key, old.organization, info) };
+    return { outs: outputsFrom(inputs, key, old.organization, info, tfcEndpoint(client.settings)) };
   },
 
   async delete(id, props, ctx) {
     const old = props as TfcSshKeyOutputs;
-    const client = new TfcClient(resolveTfcSettings(ctx.resource, old.connection, ctx));
+    const client = tfcClientAt(ctx.resource, id, old.endpoint, old.connection, ctx);
     await client.deleteSshKey(id);
     if (old.organization) await client.sshKeyNames(old.organization).removed(id);
   },

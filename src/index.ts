@@ -17,6 +17,7 @@ export {
   InputError,
   InvalidKeyError,
   NetworkError,
+  OwnershipError,
   ResponseValidationError,
   TimeoutError,
   isAccessKeysError,

@@ -2,6 +2,10 @@
 // local generation, refresh, replacement order, errors, token renewal and request counts.
 
 import { strict as assert } from "node:assert";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { startNovaEmulator } from "../../src/emulators/nova";
 import type { NovaEmulator } from "../../src/emulators/nova";
 import { novaKeypairProvider } from "../../src/nova/keypair";
@@ -352,6 +356,32 @@ describe("NovaKeypair provider (emulator)", () => {
       const created = await provider.create({ name: "from-env", publicKey: imported.publicKey });
       assert.equal(created.outs!.userId, c.userId);
       await provider.delete(created.id, created.outs!);
+    });
+  });
+
+  describe("x509 key pairs (imported certificates)", () => {
+    // Certificates made at test time with openssl (the TLS tests need it too).
+    const certificate = (cn: string): string => {
+      const dir = mkdtempSync(join(tmpdir(), "pak-x509-"));
+      try {
+        execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "key.pem", "-out", "cert.pem", "-days", "2", "-subj", `/CN=${cn}`], { cwd: dir, stdio: "pipe" });
+        return readFileSync(join(dir, "cert.pem"), "utf8");
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    };
+
+    it("diff and refresh compare the certificate itself, not the word after BEGIN", async () => {
+      const [a, b] = [certificate("one"), certificate("two")];
+      const created = await provider.create(inputs({ type: "x509", publicKey: a }));
+      const olds = created.outs!;
+      assert.equal((await provider.diff(created.id, olds, { ...inputs({ type: "x509", publicKey: a }), name: olds.name })).changes, false);
+      assert.deepEqual((await provider.diff(created.id, olds, { ...inputs({ type: "x509", publicKey: b }), name: olds.name })).replaces, ["publicKey"], "another certificate is another key pair");
+      // Replaced outside Pulumi: refresh shows the certificate Nova now holds.
+      stored(olds.name)!.publicKey = b;
+      const read = await provider.read!(created.id, olds);
+      assert.equal(read.inputs!.publicKey, b);
+      await provider.delete(created.id, olds);
     });
   });
 });

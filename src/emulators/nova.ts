@@ -20,7 +20,8 @@
 // and never stored.
 
 import { X509Certificate, createHash, randomBytes, randomUUID } from "node:crypto";
-import { generateKeyPair, inspectPublicKey } from "../ssh/keys";
+import { generateKeyPair, inspectPublicKey, selfSignedCertificate } from "../ssh/keys";
+import { pkcs12 } from "./pkcs12";
 import {
   clockFrom,
   emptyResponse,
@@ -1290,8 +1291,12 @@ export async function startNovaEmulator(options: NovaEmulatorOptions = {}): Prom
       publicKey = kp["public_key"];
       fingerprint = type === "x509" ? x509Fingerprint(publicKey) : sshFingerprint(publicKey);
     } else if (type === "x509") {
-      // Nova makes a self-signed certificate and a PKCS#12 bundle; node:crypto cannot create certificates.
-      throw badRequest("Keypair data is invalid: the emulator cannot generate x509 key pairs; import a certificate instead");
+      // As Nova does: a self-signed certificate for CN=<user id> (the public half), its SHA-1
+      // fingerprint, and the key with the certificate as a base64 PKCS#12 bundle (the private half).
+      const made = selfSignedCertificate(userId);
+      publicKey = made.certificate;
+      fingerprint = x509Fingerprint(publicKey);
+      privateKey = pkcs12(made.privateKeyPkcs8Der, made.certificateDer).toString("base64");
     } else {
       // RSA-2048 via paramiko in Nova: "ssh-rsa <b64> Generated-by-Nova" and a PKCS#1 PEM private key.
       const pair = generateKeyPair({ algorithm: "rsa", bits: 2048, comment: "Generated-by-Nova" });

@@ -790,3 +790,28 @@ export function generateKeyPair(options: GenerateKeyPairOptions = {}): Generated
     md5Fingerprint: described.md5Fingerprint,
   };
 }
+
+/** A self-signed X.509 certificate and its RSA key, as Nova makes for an x509 key pair. */
+export interface SelfSignedCertificate {
+  /** PEM `-----BEGIN CERTIFICATE-----`. */
+  certificate: string;
+  /** DER of the certificate. */
+  certificateDer: Buffer;
+  /** DER of the private key, PKCS#8. */
+  privateKeyPkcs8Der: Buffer;
+}
+
+/**
+ * Makes a self-signed certificate for `CN=<commonName>` with a new RSA key (Nova's x509 key pairs:
+ * the certificate is the public half). For the emulators; sshpk signs it.
+ */
+export function selfSignedCertificate(commonName: string, options: { bits?: number; lifetimeSeconds?: number } = {}): SelfSignedCertificate {
+  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: options.bits ?? 2048 });
+  const key = sshpk.parsePrivateKey(privateKey.export({ type: "pkcs8", format: "pem" }).toString(), "pem");
+  const cert = sshpk.createSelfSignedCertificate(sshpk.identityFromDN(`CN=${commonName}`), key, { lifetime: options.lifetimeSeconds ?? 10 * 365 * 24 * 3600 });
+  return {
+    certificate: cert.toString("pem"),
+    certificateDer: cert.toBuffer("x509"),
+    privateKeyPkcs8Der: privateKey.export({ type: "pkcs8", format: "der" }),
+  };
+}

@@ -22,6 +22,7 @@ import { movedError, sameEndpoint } from "../core/connection";
 import { z } from "zod";
 import { AccessKeysError, HttpError, InputError, InvalidKeyError } from "../core/errors";
 import type { OperationContext, ResourceImpl } from "../core/provider";
+import { warn } from "../core/engine-log";
 import { createOwned } from "../core/ownership";
 import { containsUnknown, diffProps, endpointMoved, inputsFrom, publicOutputs, schemaFailures } from "../core/provider";
 import provider = require("../internal/nova-keypair");
@@ -97,7 +98,8 @@ export interface NovaKeypairArgs {
    * Take over the key pair that already has this name instead of creating one. Nova cannot change a
    * key pair, so it must hold the declared key: give `publicKey` or `privateKey`, whose fingerprint
    * must match Nova's, else the create fails and nothing changes. Acts on the first create only;
-   * afterwards the key pair is managed, and deleted by `destroy`, like one this resource made.
+   * afterwards the key pair is managed, and deleted by `destroy`, like one this resource made. With
+   * no key pair of that name, it is created (with a warning), so `adopt` may stay in a program.
    * Without `adopt`, a name that is taken gives an error that says so.
    */
   adopt?: pulumi.Input<boolean>;
@@ -331,12 +333,10 @@ function outputsOf(inputs: NovaKeypairInputs, keypair: Keypair, privateKey: stri
 }
 
 /** The key pair `adopt` takes over: the one with the name, holding the declared public key. */
-async function keypairToAdopt(nova: NovaClient, inputs: NovaKeypairInputs): Promise<Keypair> {
+/** The key pair `adopt: true` takes over, or undefined when there is none (then it is created). */
+async function keypairToAdopt(nova: NovaClient, inputs: NovaKeypairInputs): Promise<Keypair | undefined> {
   const found = await nova.getKeypair(inputs.name, inputs.userId);
-  const owner = inputs.userId ? `user ${inputs.userId}` : "this user";
-  if (!found) {
-    throw new InputError("adopt", `there is no key pair named '${inputs.name}' for ${owner} to adopt; remove adopt to create it`);
-  }
+  if (!found) return undefined;
   const declared = inspectPublicKey(inputs.publicKey!).md5Fingerprint;
   if (found.fingerprint !== declared) {
     throw new InputError(
@@ -437,9 +437,13 @@ export const novaKeypairImpl: ResourceImpl = {
       // A replacement makes a new key pair; adopt acted on the first create.
       if (inputs.adopt === true && !ctx.replacing) {
         const adopted = await keypairToAdopt(nova, inputs);
-        const userId = adopted.user_id ?? inputs.userId ?? (await nova.session.token()).userId ?? "";
-        await names.added({ id: adopted.name, name: adopted.name });
-        return { id: adopted.name, outs: importedOutputs(inputs, adopted, userId, await endpointOf(nova)) };
+        if (adopted) {
+          const userId = adopted.user_id ?? inputs.userId ?? (await nova.session.token()).userId ?? "";
+          await names.added({ id: adopted.name, name: adopted.name });
+          return { id: adopted.name, outs: importedOutputs(inputs, adopted, userId, await endpointOf(nova)) };
+        }
+        // `adopt` may stay in a program after the key pair it took over was deleted: make it again.
+        await warn(`NovaKeypair: adopt is set, but there is no key pair named '${inputs.name}'${inputs.userId ? ` of user ${inputs.userId}` : ""} to adopt: creating it`);
       }
       await names.named(inputs.name);
       const body = { name: inputs.name, ...(publicKey ? { public_key: publicKey } : {}), ...(type !== "ssh" ? { type } : {}), ...(inputs.userId ? { user_id: inputs.userId } : {}) };

@@ -21,6 +21,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { TlsConnectionArgs } from "../core/connection";
 import { z } from "zod";
+import { warn } from "../core/engine-log";
 import { HttpError, InputError, InvalidKeyError, ResponseValidationError, isNotFound } from "../core/errors";
 import type { OperationContext, ResourceImpl } from "../core/provider";
 import { createOwned } from "../core/ownership";
@@ -75,8 +76,9 @@ export interface OctopusSshAccountArgs {
    * Take over an existing account instead of creating one: `true` adopts the account named `name` in
    * the space; an account id (`Accounts-12`) adopts that account. Everything this resource declares
    * (name, username, the private key, scoping) is then written to it, and it is managed, and deleted
-   * by `destroy`, like one this resource made. Acts on the first create only. Without `adopt`, a name
-   * that is already taken gives an error that names the account.
+   * by `destroy`, like one this resource made. Acts on the first create only. With `true` and no
+   * account of that name, the account is created (with a warning), so `adopt` may stay in a program.
+   * Without `adopt`, a name that is already taken gives an error that names the account.
    */
   adopt?: pulumi.Input<boolean | string>;
   /** Overrides the ambient connection (stack config, environment). Stored as a secret. */
@@ -225,16 +227,13 @@ function inputsOf(props: Record<string, any>): SshAccountInputs {
 }
 
 /** The account `adopt` names: by id, or by name in the space. It must be an SSH key pair account. */
-async function accountToAdopt(octopus: OctopusClient, spaceId: string, inputs: SshAccountInputs): Promise<Account> {
+async function accountToAdopt(octopus: OctopusClient, spaceId: string, inputs: SshAccountInputs): Promise<Account | undefined> {
   const byId = typeof inputs.adopt === "string";
   const found = byId ? await octopus.getAccount(spaceId, inputs.adopt as string) : await octopus.findAccountByName(spaceId, inputs.name);
+  // By name, nothing to adopt means create (`adopt: true` may stay in a program); a given id must exist.
+  if (!found && !byId) return undefined;
   if (!found) {
-    throw new InputError(
-      "adopt",
-      byId
-        ? `there is no account '${String(inputs.adopt)}' in ${spaceId} that these credentials can see; give the id of an existing account, or remove adopt to create a new one`
-        : `there is no account named '${inputs.name}' in ${spaceId} to adopt; remove adopt to create it, or adopt an account by its id (adopt: "Accounts-N")`,
-    );
+    throw new InputError("adopt", `there is no account '${String(inputs.adopt)}' in ${spaceId} that these credentials can see; give the id of an existing account, or remove adopt to create a new one`);
   }
   if (found.AccountType !== "SshKeyPair") {
     throw new InputError("adopt", `account ${found.Id} ('${found.Name}') is a ${found.AccountType} account, not an SSH key pair: adopt an SSH key pair account, or choose another name`);
@@ -349,8 +348,11 @@ export const sshAccountImpl: ResourceImpl = {
     const release = names.claim(inputs.name, `an account in ${spaceId}`);
     try {
       // A replacement (a new space) makes a new account; adopt acted on the first create.
-      if (inputs.adopt !== undefined && inputs.adopt !== false && !ctx.replacing) {
-        const existing = await accountToAdopt(octopus, spaceId, inputs);
+      const existing = inputs.adopt !== undefined && inputs.adopt !== false && !ctx.replacing ? await accountToAdopt(octopus, spaceId, inputs) : undefined;
+      if (inputs.adopt === true && !ctx.replacing && !existing) {
+        await warn(`OctopusSshAccount: adopt is set, but there is no account named '${inputs.name}' in ${spaceId} to adopt: creating it`);
+      }
+      if (existing) {
         // Octopus cannot show the key it holds, so the declared one is always written.
         account = await octopus.updateAccount(spaceId, existing.Id, {
           ...body,

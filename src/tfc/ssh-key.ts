@@ -22,6 +22,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { TlsConnectionArgs } from "../core/connection";
 import { z } from "zod";
+import { warn } from "../core/engine-log";
 import { InputError, InvalidKeyError, ResponseValidationError } from "../core/errors";
 import type { OperationContext, ResourceImpl } from "../core/provider";
 import { containsUnknown, diffProps, inputsFrom, publicOutputs, schemaFailures } from "../core/provider";
@@ -59,8 +60,9 @@ export interface TfcSshKeyArgs {
    * Take over an existing key instead of creating one: `true` adopts the organization's only key
    * named `name`; a key id (`sshkey-...`) adopts that key and renames it to `name`. Acts on the first
    * create only. HCP Terraform never returns key text, so it cannot check that the key holds
-   * `privateKey`: give the private key it was made with. Without `adopt`, a name that is already
-   * taken in the organization is an error.
+   * `privateKey`: give the private key it was made with. With `true` and no key of that name, the
+   * key is created (with a warning), so `adopt` may stay in a program. Without `adopt`, a name that
+   * is already taken in the organization is an error.
    */
   adopt?: pulumi.Input<boolean | string>;
   /** Overrides the ambient connection. Stored as a secret. */
@@ -148,7 +150,7 @@ function inputsOf(props: Record<string, any>): TfcSshKeyInputs {
  * The key `adopt` names: by id, or the only key with the declared name. Listed fresh (not from the
  * per-process cache): adoption must see the organization as it is now.
  */
-async function keyToAdopt(client: TfcClient, organization: string, inputs: TfcSshKeyInputs): Promise<SshKeyData> {
+async function keyToAdopt(client: TfcClient, organization: string, inputs: TfcSshKeyInputs): Promise<SshKeyData | undefined> {
   const keys = await client.listSshKeys(organization);
   if (typeof inputs.adopt === "string") {
     const byId = keys.find((k) => k.id === inputs.adopt);
@@ -158,9 +160,7 @@ async function keyToAdopt(client: TfcClient, organization: string, inputs: TfcSs
     return byId;
   }
   const named = keys.filter((k) => k.attributes.name === inputs.name);
-  if (named.length === 0) {
-    throw new InputError("adopt", `the organization '${organization}' has no SSH key named '${inputs.name}' to adopt; remove adopt to create it, or adopt a key by its id (adopt: "sshkey-...")`);
-  }
+  if (named.length === 0) return undefined;
   if (named.length > 1) {
     throw new InputError("adopt", `the organization '${organization}' has ${named.length} SSH keys named '${inputs.name}' (${named.map((k) => k.id).join(", ")}); adopt one by its id (adopt: "sshkey-...")`);
   }
@@ -244,8 +244,13 @@ export const tfcSshKeyImpl: ResourceImpl = {
     const names = client.sshKeyNames(organization);
     const release = names.claim(inputs.name, `an SSH key in '${organization}'`);
     try {
-      if (inputs.adopt !== undefined && inputs.adopt !== false && !ctx.replacing) {
-        key = await keyToAdopt(client, organization, inputs);
+      const adopted = inputs.adopt !== undefined && inputs.adopt !== false && !ctx.replacing ? await keyToAdopt(client, organization, inputs) : undefined;
+      // `adopt: true` may stay in a program after the key it took over was deleted: make it again.
+      if (inputs.adopt === true && !ctx.replacing && !adopted) {
+        await warn(`TfcSshKey: adopt is set, but the organization '${organization}' has no SSH key named '${inputs.name}' to adopt: creating it`);
+      }
+      if (adopted) {
+        key = adopted;
         if (key.attributes.name !== inputs.name) key = await client.renameSshKey(key.id, inputs.name);
         await names.renamed(key.id, key.attributes.name);
       } else {

@@ -8,7 +8,7 @@ import { octopusSshAccountProvider } from "../../src/octopus/ssh-account";
 import { generateKeyPair, inspectPrivateKey } from "../../src/ssh/keys";
 import { NO_OCTOPUS_ENV, useOctopusEmulator } from "../support/octopus";
 import { octopusAccountMadeElsewhere } from "../support/outside";
-import { errorCollector, expectCheckFailure, withEnv } from "../support/provider";
+import { captureWarnings, errorCollector, expectCheckFailure, withEnv } from "../support/provider";
 import type { Provider } from "../support/provider";
 
 const provider = octopusSshAccountProvider as Provider;
@@ -368,10 +368,17 @@ describe("OctopusSshAccount provider (emulator)", () => {
       await provider.delete(id, created.outs!);
     });
 
-    it("adopt errors: nothing with the name, an unknown id, an account of another type; nothing created or changed", async () => {
+    it("adopt: true with no account of that name creates it, with a warning (adopt may stay in a program)", async () => {
+      const args = inputs({ adopt: true });
+      const warnings = await captureWarnings(() => provider.create(args));
+      const created = warnings.result;
+      assert.equal(stored(created.id).Name, args.name);
+      assert.match(warnings.text, new RegExp(`adopt is set, but there is no account named '${args.name}' in Spaces-1 to adopt: creating it`));
+      await provider.delete(created.id, created.outs!);
+    });
+
+    it("adopt errors: an unknown id, an account of another type; nothing created or changed", async () => {
       const before = countAccounts();
-      const missing = await failing(() => provider.create(inputs({ adopt: true })));
-      assert.match(missing.message, /adopt: there is no account named 'deploy-\d+' in Spaces-1 to adopt; remove adopt to create it/);
       const unknown = await failing(() => provider.create(inputs({ adopt: "Accounts-9999" })));
       assert.match(unknown.message, /adopt: there is no account 'Accounts-9999' in Spaces-1/);
       const name = `password-${++n}`;

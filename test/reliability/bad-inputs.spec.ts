@@ -77,7 +77,7 @@ describe("bad input matrix: a clear message, nothing created", function () {
 
   const rows: Row[] = [
     // OctopusSshAccount
-    { name: "adopting an account that does not exist", resource: "OctopusSshAccount", inputs: () => account({ adopt: true }), at: "create", says: /there is no account named 'matrix' in Spaces-1 to adopt/ },
+    { name: "adopting an account id that does not exist", resource: "OctopusSshAccount", inputs: () => account({ adopt: "Accounts-9999" }), at: "create", says: /there is no account 'Accounts-9999' in Spaces-1/ },
     { name: "adopt given a name instead of an account id", resource: "OctopusSshAccount", inputs: () => account({ adopt: "matrix" }), at: { check: "adopt" }, says: /the id of the account to adopt \(Accounts-N\)/ },
     { name: "a malformed PEM", resource: "OctopusSshAccount", inputs: () => account({ privateKey: "-----BEGIN RSA PRIVATE KEY-----\nnot a key\n-----END RSA PRIVATE KEY-----\n" }), at: { check: "privateKey" }, says: /./ },
     { name: "a truncated key", resource: "OctopusSshAccount", inputs: () => account({ privateKey: rsaPem.slice(0, 300) }), at: { check: "privateKey" }, says: /./ },

@@ -84,3 +84,22 @@ export function errorCollector(): { failing: (fn: () => Promise<unknown>) => Pro
     },
   };
 }
+
+/**
+ * Runs `fn` and returns its result with what it warned (outside a provider host, warnings from
+ * core/engine-log go to stderr, captured here).
+ */
+export async function captureWarnings<T>(fn: () => Promise<T>): Promise<{ result: T; text: string }> {
+  const chunks: string[] = [];
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    chunks.push(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8"));
+    return (write as (...a: unknown[]) => boolean)(chunk, ...rest);
+  }) as typeof process.stderr.write;
+  try {
+    const result = await fn();
+    return { result, text: chunks.join("") };
+  } finally {
+    process.stderr.write = write;
+  }
+}

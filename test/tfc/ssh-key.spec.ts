@@ -9,7 +9,7 @@ import { startTfcEmulator } from "../../src/emulators/tfc";
 import type { TfcEmulator } from "../../src/emulators/tfc";
 import { generateKeyPair } from "../../src/ssh/keys";
 import { tfcSshKeyProvider } from "../../src/tfc/ssh-key";
-import { errorCollector, expectCheckFailure, withEnv } from "../support/provider";
+import { captureWarnings, errorCollector, expectCheckFailure, withEnv } from "../support/provider";
 import type { Provider } from "../support/provider";
 import { tfcKeyMadeElsewhere } from "../support/outside";
 
@@ -239,10 +239,16 @@ describe("TfcSshKey provider (emulator)", () => {
       await provider.delete(id, created.outs!);
     });
 
-    it("adopt errors: no such key, an unknown id, two keys with the name; nothing created", async () => {
+    it("adopt: true with no key of that name creates it, with a warning (adopt may stay in a program)", async () => {
+      const args = inputs({ adopt: true });
+      const made = await captureWarnings(() => provider.create(args));
+      assert.match(made.text, new RegExp(`adopt is set, but the organization '.*' has no SSH key named '${args.name}' to adopt: creating it`));
+      assert.deepEqual(keysNamed(args.name).map((k) => k.id), [made.result.id]);
+      await provider.delete(made.result.id, made.result.outs!);
+    });
+
+    it("adopt errors: an unknown id, two keys with the name; nothing created", async () => {
       const count = tfc.state.sshKeys.size;
-      const missing = await failing(() => provider.create(inputs({ adopt: true })));
-      assert.match(missing.message, /adopt: the organization '.*' has no SSH key named 'modules-\d+' to adopt; remove adopt to create it/);
       const unknown = await failing(() => provider.create(inputs({ adopt: "sshkey-nope" })));
       assert.match(unknown.message, /adopt: the organization '.*' has no SSH key with id 'sshkey-nope'/);
       const args = inputs({ adopt: true });

@@ -29,10 +29,13 @@ function engine(): EngineClientLike | null {
   if (!address) return client;
   try {
     // @grpc/grpc-js as @pulumi/pulumi resolves it, so the generated client and the credentials agree.
+    // Loaded only here, in the provider host, and only when a warning is sent: no program pays for it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const load = (id: string): any => require(id);
     const pulumiDir = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
-    const grpc = require(require.resolve("@grpc/grpc-js", { paths: [pulumiDir] }));
-    const services = require(require.resolve("@pulumi/pulumi/proto/engine_grpc_pb"));
-    LogRequest = require(require.resolve("@pulumi/pulumi/proto/engine_pb")).LogRequest;
+    const grpc = load(require.resolve("@grpc/grpc-js", { paths: [pulumiDir] }));
+    const services = load("@pulumi/pulumi/proto/engine_grpc_pb");
+    LogRequest = load("@pulumi/pulumi/proto/engine_pb").LogRequest;
     client = new services.EngineClient(address, grpc.credentials.createInsecure()) as EngineClientLike;
   } catch {
     client = null;

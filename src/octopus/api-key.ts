@@ -23,6 +23,7 @@ import { z } from "zod";
 import type { OperationContext, ResourceImpl } from "../core/provider";
 import { containsUnknown, diffProps, inputsFrom, sameResolved, schemaFailures } from "../core/provider";
 import provider = require("../internal/octopus-api-key");
+import { warn } from "../core/engine-log";
 import { InputError } from "../core/errors";
 import { isAmbiguous } from "../core/http";
 import { OctopusClient, octopusClientAt, octopusMoved, resolveOctopusSettings } from "./client";
@@ -80,7 +81,6 @@ const InputsSchema = z.object({
   expires: z
     .string()
     .refine((s) => !Number.isNaN(Date.parse(s)), { message: "expires must be an ISO 8601 date or time, like 2027-01-31 or 2027-01-31T00:00:00Z" })
-    .refine((s) => Number.isNaN(Date.parse(s)) || Date.parse(s) > Date.now(), { message: "expires is in the past; Octopus would reject it" })
     .optional(),
   user: z.string().refine((s) => s.trim().length > 0, { message: "user must not be empty: give a user id (Users-N) or a username, or leave it out" }).optional(),
   connection: OctopusConnectionSchema.optional(),
@@ -116,8 +116,15 @@ export const apiKeyImpl: ResourceImpl = {
     return [props.apiKey, props.connection?.apiKey, props.connection?.password];
   },
 
-  async check(_olds, news) {
+  async check(olds, news) {
     const failures = schemaFailures(InputsSchema, news);
+    // A date in the past is a mistake in a new key (Octopus would reject it). In a key that exists,
+    // the same date merely says the key has expired: that must not fail every preview of the stack
+    // (diff warns and says how to renew it).
+    const past = typeof news.expires === "string" && !containsUnknown(news.expires) && Date.parse(news.expires) <= Date.now();
+    if (past && !(typeof olds.expires === "string" && sameInstant(olds.expires, news.expires))) {
+      failures.push({ property: "expires", reason: "expires is in the past; Octopus would reject it: give a later date" });
+    }
     return failures.length ? { inputs: news, failures } : { inputs: news };
   },
 
@@ -142,6 +149,15 @@ export const apiKeyImpl: ResourceImpl = {
     // An expired key is useless: replace it.
     if (moved) return { changes: true, replaces: [...new Set([...(result.replaces ?? []), "connection"])] };
     const expired = typeof olds.expires === "string" && !containsUnknown(news.expires) && Date.parse(olds.expires) <= Date.now();
+    // Expired at the date the program still gives: a new key with that date would be refused, so the
+    // key stays as it is, and the user is told how to renew it, while the rest of the stack goes on.
+    if (expired && typeof news.expires === "string" && Date.parse(news.expires) <= Date.now()) {
+      await warn(
+        `OctopusApiKey '${String(olds.purpose)}' (${_id}) expired on ${String(olds.expires)}, the date its \`expires\` still gives: ` +
+          "set a later `expires` (or leave it out for the server's default) and run `pulumi up` to replace it with a new key, revoking this one",
+      );
+      return result;
+    }
     if (expired) {
       return { changes: true, replaces: [...new Set([...(result.replaces ?? []), "expires"])] };
     }

@@ -3,7 +3,7 @@
 import { strict as assert } from "node:assert";
 import { octopusApiKeyProvider } from "../../src/octopus/api-key";
 import { NO_OCTOPUS_ENV, useOctopusEmulator } from "../support/octopus";
-import { errorCollector, expectCheckFailure, withEnv } from "../support/provider";
+import { captureWarnings, errorCollector, expectCheckFailure, withEnv } from "../support/provider";
 import type { Provider } from "../support/provider";
 
 const provider = octopusApiKeyProvider as Provider;
@@ -125,10 +125,25 @@ describe("OctopusApiKey provider (emulator)", () => {
     assert.deepEqual(updated.outs!.connection, byLogin());
   });
 
-  it("an expired key is replaced on the next up", async () => {
+  it("an expired key without an explicit date is replaced on the next up", async () => {
     const d = await provider.diff("apikeys-x", { purpose: "p", expires: new Date(Date.now() - 1000).toISOString(), userId: "Users-1" }, { purpose: "p" });
     assert.equal(d.changes, true);
     assert.deepEqual(d.replaces, ["expires"]);
+  });
+
+  it("a key past the explicit date its program still gives: check passes, diff keeps it and warns how to renew it", async () => {
+    const inputs = { purpose: "short-lived", expires: new Date(Date.now() + 1500).toISOString(), connection: byKey() };
+    const made = await provider.create(inputs);
+    created.push(made.outs!.apiKey);
+    await new Promise((r) => setTimeout(r, 1700));
+    const checked = await provider.check(inputs, inputs);
+    assert.deepEqual(checked.failures ?? [], [], "an existing key's passed date fails nothing");
+    const { result: d, text } = await captureWarnings(() => provider.diff(made.id, made.outs!, checked.inputs));
+    assert.equal(d.replaces, undefined, "no replacement (a new key with that date would be refused)");
+    assert.match(text, new RegExp(`OctopusApiKey 'short-lived' \\(${made.id}\\) expired on .*set a later \`expires\``));
+    // A new key with a past date is still a mistake, caught before anything is sent.
+    await expectCheckFailure(provider, { ...inputs, purpose: "new" }, "expires", /expires is in the past/);
+    await provider.delete(made.id, made.outs!);
   });
 
   it("get: reads a key made elsewhere from its id and user alone (never its value), and fails clearly for an unknown one", async () => {

@@ -10,6 +10,8 @@ export { TfcSshKey } from "./tfc/ssh-key";
 export type { TfcConnection, TfcSshKeyArgs } from "./tfc/ssh-key";
 export { NovaKeypair } from "./nova/keypair";
 export type { NovaKeypairArgs, OpenStackConnection } from "./nova/keypair";
+export { SshKeyPair } from "./local/ssh-key-pair";
+export type { SshKeyPairArgs } from "./local/ssh-key-pair";
 export {
   AccessKeysError,
   ConfigurationError,

@@ -12,7 +12,7 @@ const DOCS = ["README.md", "docs/MIGRATION.md", "docs/API.md"];
 
 // What every example may assume, as the README says: the SDK as \`pulumi\`, \`fs\`, the four resources and a
 // \`config\`. An example's own imports of these are folded in.
-const RESOURCES = ["NovaKeypair", "OctopusApiKey", "OctopusSshAccount", "TfcSshKey"];
+const RESOURCES = ["NovaKeypair", "OctopusApiKey", "OctopusSshAccount", "SshKeyPair", "TfcSshKey"];
 
 /** A compilable module for one example. */
 export function exampleModule(code: string): string {

@@ -26,6 +26,7 @@ describe("resources in a program (mocks)", () => {
           if (args.type.endsWith("octopus:SshAccount")) Object.assign(state, { accountId: "Accounts-1", spaceId: "Spaces-1", fingerprint: "SHA256:abc", publicKey: "ssh-ed25519 AAAA" });
           if (args.type.endsWith("octopus:ApiKey")) Object.assign(state, { apiKey: pulumi.secret("API-MOCKED"), apiKeyId: "apikeys-1", userId: "Users-1" });
           if (args.type.endsWith("tfc:SshKey")) Object.assign(state, { sshKeyId: "sshkey-1", organization: "acme", fingerprint: "SHA256:abc" });
+          if (args.type.endsWith("index:SshKeyPair")) Object.assign(state, { privateKey: "LOCAL-PRIVATE", privateKeyPem: "LOCAL-PEM", publicKey: "ssh-rsa AAAA ci", fingerprint: "SHA256:x" });
           if (args.type.endsWith("nova:Keypair")) Object.assign(state, { privateKey: pulumi.secret("NOVA-PRIVATE"), publicKey: "ssh-rsa AAAA", fingerprint: "aa:bb", userId: "u1" });
           return { id: `${args.name}-id`, state };
         },
@@ -143,6 +144,18 @@ describe("resources in a program (mocks)", () => {
     const a = find("from-nova");
     assert.ok(isSecret(a.inputs.privateKey));
     assert.equal(a.inputs.privateKey.value, "NOVA-PRIVATE");
+  });
+
+  it("SshKeyPair registers its own token and marks both private keys secret; its key feeds the others", async () => {
+    const pair = new mod.SshKeyPair("local-pair", { keyAlgorithm: "rsa", comment: "ci" });
+    const account = new mod.OctopusSshAccount("from-pair", { name: "p", username: "u", privateKey: pair.privateKey });
+    await output(account.accountId);
+    const r = find("local-pair");
+    assert.equal(r.type, "pulumi-nodejs:dynamic/index:SshKeyPair");
+    assert.deepEqual([...r.additionalSecretOutputs].sort(), ["privateKey", "privateKeyPem"]);
+    for (const k of ["privateKey", "privateKeyPem", "publicKey", "fingerprint", "md5Fingerprint", "keyType", "createdAt"]) assert.ok(k in pair, k);
+    const a = find("from-pair");
+    assert.ok(isSecret(a.inputs.privateKey), "the generated key reaches the account as a secret");
   });
 
   it("every resource of a kind shares one serialized provider", () => {

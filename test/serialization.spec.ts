@@ -9,6 +9,7 @@ import { octopusSshAccountProvider } from "../src/octopus/ssh-account";
 import { generateKeyPair } from "../src/ssh/keys";
 import { tfcSshKeyProvider } from "../src/tfc/ssh-key";
 import { novaKeypairProvider } from "../src/nova/keypair";
+import { sshKeyPairProvider } from "../src/local/ssh-key-pair";
 import { REPO_ROOT, serializeProvider } from "./support/host";
 import { makeInstalledProject } from "./support/installed";
 import type { InstalledProject } from "./support/installed";
@@ -20,6 +21,7 @@ const RESOURCES = [
   { name: "OctopusApiKey", module: "octopus-api-key", provider: octopusApiKeyProvider },
   { name: "TfcSshKey", module: "tfc-ssh-key", provider: tfcSshKeyProvider },
   { name: "NovaKeypair", module: "nova-keypair", provider: novaKeypairProvider },
+  { name: "SshKeyPair", module: "ssh-key-pair", provider: sshKeyPairProvider },
 ];
 
 describe("serialized providers", () => {

@@ -11,12 +11,14 @@ import { apiKeyImpl } from "../octopus/api-key";
 import { sshAccountImpl } from "../octopus/ssh-account";
 import { tfcSshKeyImpl } from "../tfc/ssh-key";
 import { novaKeypairImpl } from "../nova/keypair";
+import { sshKeyPairImpl } from "../local/ssh-key-pair";
 
 const IMPLEMENTATIONS: Readonly<Record<string, ResourceImpl>> = {
   "octopus:SshAccount": sshAccountImpl,
   "octopus:ApiKey": apiKeyImpl,
   "tfc:SshKey": tfcSshKeyImpl,
   "nova:Keypair": novaKeypairImpl,
+  "index:SshKeyPair": sshKeyPairImpl,
 };
 
 /**

@@ -815,3 +815,76 @@ export function selfSignedCertificate(commonName: string, options: { bits?: numb
     privateKeyPkcs8Der: privateKey.export({ type: "pkcs8", format: "der" }),
   };
 }
+
+/** A key pair made by {@link generateSshKeyPair}. */
+export interface SshKeyPairMaterial extends GeneratedKeyPair {
+  /**
+   * The same private key as PEM, where the key type has a PEM form that Octopus and older SSH servers
+   * read: PKCS#1 `RSA PRIVATE KEY` for RSA, SEC1 `EC PRIVATE KEY` for ECDSA; null for Ed25519.
+   */
+  privateKeyPem: string | null;
+  /** RSA modulus or ECDSA curve size; 256 for Ed25519. */
+  bits: number;
+}
+
+/** ECDSA sizes and their curves. */
+const ECDSA_CURVES: Readonly<Record<number, string>> = { 256: "P-256", 384: "P-384", 521: "P-521" };
+
+/**
+ * Generates a key pair whose private key is OpenSSH text for every type (what `ssh-keygen` writes
+ * today), with a PEM copy where the type has one. Ed25519 by default; RSA 2048 to 16384 bits
+ * (default 4096); ECDSA 256, 384 or 521 bits (default 256).
+ *
+ * @throws {InputError} naming `keyAlgorithm`, `bits` or `comment`.
+ */
+export function generateSshKeyPair(options: { algorithm?: "ed25519" | "rsa" | "ecdsa"; bits?: number; comment?: string } = {}): SshKeyPairMaterial {
+  const algorithm = options.algorithm ?? "ed25519";
+  const comment = options.comment;
+  if (comment !== undefined && (typeof comment !== "string" || /[\r\n]/.test(comment))) throw new InputError("comment", "must be a single line of text");
+  if (algorithm === "ed25519") {
+    const pair = generateKeyPair({ algorithm, ...(options.bits !== undefined ? { bits: options.bits } : {}), ...(comment ? { comment } : {}) });
+    return { ...pair, privateKeyPem: null, bits: 256 };
+  }
+  let pem: string;
+  let parts: PublicParts;
+  if (algorithm === "rsa") {
+    const pair = generateKeyPair({ algorithm, ...(options.bits !== undefined ? { bits: options.bits } : {}) });
+    pem = pair.privateKey;
+    parts = publicPartsOf(createPrivateKey(pem));
+  } else if (algorithm === "ecdsa") {
+    const bits = options.bits ?? 256;
+    const namedCurve = ECDSA_CURVES[bits];
+    if (!namedCurve) throw new InputError("bits", "ECDSA keys are 256, 384 or 521 bits (the default is 256)");
+    const pair = generateKeyPairSync("ec", { namedCurve });
+    pem = pair.privateKey.export({ type: "sec1", format: "pem" }) as string;
+    parts = publicPartsOf(pair.publicKey);
+  } else {
+    throw new InputError("keyAlgorithm", 'must be "ed25519", "rsa" or "ecdsa"');
+  }
+  if (!pem.endsWith("\n")) pem += "\n";
+  const key = sshpk.parsePrivateKey(pem, "pem");
+  if (comment) key.comment = comment;
+  let openssh = key.toString("openssh");
+  if (!openssh.endsWith("\n")) openssh += "\n";
+  const described = describeBlob(parts);
+  return {
+    privateKey: openssh,
+    privateKeyPem: pem,
+    publicKey: comment ? `${described.publicKey} ${comment}` : described.publicKey,
+    keyType: described.keyType,
+    fingerprint: described.fingerprint,
+    md5Fingerprint: described.md5Fingerprint,
+    bits: described.bits,
+  };
+}
+
+/** The private key text (OpenSSH) with another comment, and the public key line with it. Same key. */
+export function withComment(privateKeyOpenSsh: string, comment: string | undefined): { privateKey: string; publicKey: string } {
+  if (comment !== undefined && /[\r\n]/.test(comment)) throw new InputError("comment", "must be a single line of text");
+  const key = sshpk.parsePrivateKey(privateKeyOpenSsh, "ssh");
+  key.comment = comment ?? "";
+  let privateKey = key.toString("openssh");
+  if (!privateKey.endsWith("\n")) privateKey += "\n";
+  const line = key.toPublic().toString("ssh").split(" ").slice(0, 2).join(" ");
+  return { privateKey, publicKey: comment ? `${line} ${comment}` : line };
+}

@@ -5,11 +5,10 @@
 // declared objects, each holding the declared key, with working secrets in state.
 
 import { strict as assert } from "node:assert";
-import * as fs from "node:fs";
 import { generateKeyPair } from "../../src/ssh/keys";
-import { assertExactlyDeclared, assertKeysAsDeclared, assertNothingLeft, assertSecretsMatch, drillProgram, startDrillServices } from "../support/drill";
+import { assertExactlyDeclared, assertKeysAsDeclared, assertNothingLeft, assertSecretsMatch, drillProgram, closeDrill, openDrillStack, startDrillServices } from "../support/drill";
 import type { DrillServices, StateResource } from "../support/drill";
-import { PulumiStack, makeProjectDir, requirePulumiCli, scanForSecrets } from "../support/pulumi";
+import { PulumiStack, requirePulumiCli, scanForSecrets } from "../support/pulumi";
 
 describe("end to end: a half-made object converges on the next up", function () {
   this.timeout(300_000);
@@ -21,17 +20,9 @@ describe("end to end: a half-made object converges on the next up", function () 
 
   before(async () => {
     services = await startDrillServices();
-    projectDir = makeProjectDir("half-made", drillProgram({ count: 1 }));
-    stack = new PulumiStack(bin(), projectDir, { ...services.env, PULUMI_ACCESS_KEYS_RETRY_BASE_MS: "20" });
-    await stack.init();
-    await stack.setConfig("privateKey", key.privateKey, true);
-    await stack.setConfig("publicKey", key.publicKey);
+    ({ stack, projectDir } = await openDrillStack(bin(), "half-made", drillProgram({ count: 1 }), services, key, { PULUMI_ACCESS_KEYS_RETRY_BASE_MS: "20" }));
   });
-  after(async () => {
-    await stack?.destroyAndRemove();
-    if (projectDir) fs.rmSync(projectDir, { recursive: true, force: true });
-    await services?.close();
-  });
+  after(async () => closeDrill({ stack, projectDir }, services));
 
   it("every create makes its object and gets an answer it cannot use: up fails, recording each object", async () => {
     const rewrite = (fn: (body: any) => unknown) => ({ kind: "rewrite-after" as const, rewrite: fn });

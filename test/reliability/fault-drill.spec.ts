@@ -8,12 +8,11 @@
 // its id, and its value is only in that answer), so its POST gets only the faults a server raises
 // before processing (429); its reads and deletes get everything.
 
-import * as fs from "node:fs";
 import type { Fault, FaultInjector } from "../../src/emulators/server";
 import { generateKeyPair } from "../../src/ssh/keys";
-import { assertExactlyDeclared, assertNothingLeft, drillProgram, faultsInjected, startDrillServices } from "../support/drill";
+import { assertExactlyDeclared, assertNothingLeft, drillProgram, faultsInjected, closeDrill, openDrillStack, startDrillServices } from "../support/drill";
 import type { DrillServices } from "../support/drill";
-import { PulumiStack, makeProjectDir, requirePulumiCli } from "../support/pulumi";
+import { PulumiStack, requirePulumiCli } from "../support/pulumi";
 
 const COUNT = 20;
 const RATE = 0.2;
@@ -48,22 +47,10 @@ describe("fault drill: 20 of each resource under 20% injected faults", function 
 
   before(async () => {
     services = await startDrillServices();
-    projectDir = makeProjectDir("fault-drill", PROGRAM);
-    stack = new PulumiStack(bin(), projectDir, {
-      ...services.env,
-      // A deeper retry budget than the default, so that a run of bad luck at 20% does not fail the drill.
-      PULUMI_ACCESS_KEYS_MAX_RETRIES: "8",
-      PULUMI_ACCESS_KEYS_RETRY_BASE_MS: "50",
-    });
-    await stack.init();
-    await stack.setConfig("privateKey", key.privateKey, true);
-    await stack.setConfig("publicKey", key.publicKey);
+    // A deeper retry budget than the default, so that a run of bad luck at 20% does not fail the drill.
+    ({ stack, projectDir } = await openDrillStack(bin(), "fault-drill", PROGRAM, services, key, { PULUMI_ACCESS_KEYS_MAX_RETRIES: "8", PULUMI_ACCESS_KEYS_RETRY_BASE_MS: "50" }));
   });
-  after(async () => {
-    await stack?.destroyAndRemove();
-    if (projectDir) fs.rmSync(projectDir, { recursive: true, force: true });
-    await services?.close();
-  });
+  after(async () => closeDrill({ stack, projectDir }, services));
 
   const exactly = () => assertExactlyDeclared(services, COUNT);
 

@@ -6,13 +6,12 @@
 // holds exactly its own objects, and there are no duplicates and no orphans.
 
 import { strict as assert } from "node:assert";
-import * as fs from "node:fs";
 import type { Fault, FaultInjector } from "../../src/emulators/server";
 import { generateKeyPair } from "../../src/ssh/keys";
-import { drillProgram, faultsInjected, startDrillServices } from "../support/drill";
+import { drillProgram, faultsInjected, closeDrill, openDrillStack, startDrillServices } from "../support/drill";
 import type { DrillServices, StateResource } from "../support/drill";
 import { novaKeypairMadeElsewhere, tfcKeyMadeElsewhere } from "../support/outside";
-import { PulumiStack, makeProjectDir, requirePulumiCli } from "../support/pulumi";
+import { PulumiStack, requirePulumiCli } from "../support/pulumi";
 
 const COUNT = 8;
 const RATE = 0.2;
@@ -71,17 +70,9 @@ describe("field drill: names taken by strangers, 20% faults, an under-privileged
       strangers.push({ kind: "nova", id: String([...nova.state.keypairs.values()].find((k) => k.name === `drill-${i}`)!.id), json: "" });
     }
     for (const s of strangers) s.json = JSON.stringify(record(s.kind, s.id));
-    projectDir = makeProjectDir("field-drill", drillProgram({ count: COUNT }));
-    stack = new PulumiStack(bin(), projectDir, { ...services.env, PULUMI_ACCESS_KEYS_MAX_RETRIES: "8", PULUMI_ACCESS_KEYS_RETRY_BASE_MS: "50" });
-    await stack.init();
-    await stack.setConfig("privateKey", key.privateKey, true);
-    await stack.setConfig("publicKey", key.publicKey);
+    ({ stack, projectDir } = await openDrillStack(bin(), "field-drill", drillProgram({ count: COUNT }), services, key, { PULUMI_ACCESS_KEYS_MAX_RETRIES: "8", PULUMI_ACCESS_KEYS_RETRY_BASE_MS: "50" }));
   });
-  after(async () => {
-    await stack?.destroyAndRemove();
-    if (projectDir) fs.rmSync(projectDir, { recursive: true, force: true });
-    await services?.close();
-  });
+  after(async () => closeDrill({ stack, projectDir }, services));
 
   const resources = async () => ((await stack.exportJson()).deployment.resources ?? []) as StateResource[];
 

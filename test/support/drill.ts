@@ -5,7 +5,9 @@
 import { strict as assert } from "node:assert";
 import { startAllEmulators } from "../../src/emulators/cli";
 import type { RunningEmulators } from "../../src/emulators/cli";
+import * as fs from "node:fs";
 import { comparableKeyText, inspectPrivateKey } from "../../src/ssh/keys";
+import { PulumiStack, makeProjectDir } from "./pulumi";
 
 /** How a NovaKeypair of the drill gets its key. */
 export type NovaMode = "import" | "server" | "local";
@@ -55,6 +57,29 @@ export type DrillServices = RunningEmulators;
  */
 export function startDrillServices(): Promise<DrillServices> {
   return startAllEmulators({ seedApiKeys: false, tfcRateLimitPerSecond: 0 });
+}
+
+/** A drill's stack: the program in its own project directory, the stack made, the drill keys set as config. */
+export interface DrillStack {
+  stack: PulumiStack;
+  projectDir: string;
+}
+
+/** Makes the drill stack for `program` against `services` (plus `env`), with `privateKey` (secret) and `publicKey` config. */
+export async function openDrillStack(bin: string, name: string, program: string, services: DrillServices, keys: { privateKey: string; publicKey: string }, env: Record<string, string> = {}): Promise<DrillStack> {
+  const projectDir = makeProjectDir(name, program);
+  const stack = new PulumiStack(bin, projectDir, { ...services.env, ...env });
+  await stack.init();
+  await stack.setConfig("privateKey", keys.privateKey, true);
+  await stack.setConfig("publicKey", keys.publicKey);
+  return { stack, projectDir };
+}
+
+/** Destroys and removes a drill stack and its project directory, then stops the services (whatever of them exists). */
+export async function closeDrill(drill: Partial<DrillStack> | undefined, services: DrillServices | undefined): Promise<void> {
+  await drill?.stack?.destroyAndRemove();
+  if (drill?.projectDir) fs.rmSync(drill.projectDir, { recursive: true, force: true });
+  await services?.close();
 }
 
 /** Faults injected so far on every emulator. */

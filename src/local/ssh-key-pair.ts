@@ -14,12 +14,15 @@
 // | keyAlgorithm  | replace   |
 // | bits          | replace   |
 // | comment       | update    |
+// | rotateAfter   | none; once due (createdAt + rotateAfter), any preview or up plans a replacement |
 
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { InputError } from "../core/errors";
 import type { ResourceImpl } from "../core/provider";
-import { diffProps, inputsFrom, schemaFailures } from "../core/provider";
+import { DURATION_RULE, parseDuration, rotationDue } from "../core/duration";
+import { warn } from "../core/engine-log";
+import { containsUnknown, diffProps, inputsFrom, schemaFailures } from "../core/provider";
 import provider = require("../internal/ssh-key-pair");
 import { generateSshKeyPair, withComment } from "../ssh/keys";
 
@@ -31,6 +34,13 @@ export interface SshKeyPairArgs {
   bits?: pulumi.Input<number>;
   /** The comment at the end of the public key line (and inside the OpenSSH private key). Updates in place: the same key. */
   comment?: pulumi.Input<string>;
+  /**
+   * Rotate the key pair this long after it was made: `"90d"`, `"12h"`, `"30m"`, `"30s"` (or combined,
+   * `"1d12h"`). Once due, any `pulumi preview` or `up` plans a replacement and says why ("rotation due
+   * since ..."); before that, nothing changes. Resources that use `privateKey` or `publicKey` then get
+   * the new key in the same `up`. For an external clock, use `replacementTrigger` instead.
+   */
+  rotateAfter?: pulumi.Input<string>;
 }
 
 /** Resolved inputs, as the provider receives them. */
@@ -38,6 +48,7 @@ export interface SshKeyPairInputs {
   keyAlgorithm?: "ed25519" | "rsa" | "ecdsa";
   bits?: number;
   comment?: string;
+  rotateAfter?: string;
 }
 
 /** Outputs: the inputs, plus the key material. */
@@ -61,6 +72,10 @@ const InputsSchema = z
       .string({ error: "comment must be a string" })
       .refine((s) => !/[\r\n]/.test(s), { message: "comment must be a single line of text" })
       .optional(),
+    rotateAfter: z
+      .string({ error: `rotateAfter must be ${DURATION_RULE}` })
+      .refine((s) => parseDuration(s) !== undefined, { message: `rotateAfter must be ${DURATION_RULE}` })
+      .optional(),
   })
   .superRefine((v, ctx) => {
     if (v.bits === undefined) return;
@@ -71,7 +86,7 @@ const InputsSchema = z
   });
 
 function inputsOf(props: Record<string, any>): SshKeyPairInputs {
-  return inputsFrom<SshKeyPairInputs>(props, ["keyAlgorithm", "bits", "comment"]);
+  return inputsFrom<SshKeyPairInputs>(props, ["keyAlgorithm", "bits", "comment", "rotateAfter"]);
 }
 
 /** The provider implementation, run in the Pulumi provider host. */
@@ -87,12 +102,21 @@ export const sshKeyPairImpl: ResourceImpl = {
     return failures.length ? { inputs: news, failures } : { inputs: news };
   },
 
-  async diff(_id, olds, news) {
-    return diffProps(olds, news, [
+  async diff(id, olds, news) {
+    const result = diffProps(olds, news, [
       { name: "keyAlgorithm", replaces: true, equal: (a, b) => (a ?? "ed25519") === (b ?? "ed25519") },
       { name: "bits", replaces: true },
       { name: "comment", equal: (a, b) => (a || undefined) === (b || undefined) },
+      // A new period takes effect from when the key was made; it is stored by an update.
+      { name: "rotateAfter" },
     ]);
+    // Scheduled rotation: due once the key is older than the period the program gives now.
+    const due = containsUnknown(news.rotateAfter) ? undefined : rotationDue(olds.createdAt, news.rotateAfter);
+    if (due !== undefined && due <= Date.now()) {
+      await warn(`SshKeyPair ${id}: rotation due since ${new Date(due).toISOString()} (made ${String(olds.createdAt)}, rotateAfter "${String(news.rotateAfter)}"): replacing it with a new key pair`);
+      return { ...result, changes: true, replaces: [...new Set([...(result.replaces ?? []), "rotateAfter"])] };
+    }
+    return result;
   },
 
   async create(raw) {
@@ -127,7 +151,9 @@ export const sshKeyPairImpl: ResourceImpl = {
     const inputs = inputsOf(news);
     const old = olds as SshKeyPairOutputs;
     const { privateKey, publicKey } = withComment(old.privateKey, inputs.comment || undefined);
-    return { outs: { ...old, ...inputs, privateKey, publicKey, ...(inputs.comment === undefined ? { comment: undefined } : {}) } };
+    // The inputs as given now (one left out is gone), the key material as it was.
+    const { keyAlgorithm: _a, bits: _b, comment: _c, rotateAfter: _r, ...material } = old;
+    return { outs: { ...material, ...inputs, privateKey, publicKey } };
   },
 
   async delete() {
@@ -170,6 +196,7 @@ export class SshKeyPair extends pulumi.dynamic.Resource {
         keyAlgorithm: args.keyAlgorithm,
         bits: args.bits,
         comment: args.comment,
+        rotateAfter: args.rotateAfter,
         privateKey: undefined,
         privateKeyPem: undefined,
         publicKey: undefined,

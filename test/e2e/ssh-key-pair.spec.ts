@@ -10,9 +10,11 @@ import { comparableKeyText } from "../../src/ssh/keys";
 import { PulumiStack, makeProjectDir, requirePulumiCli, scanForSecrets } from "../support/pulumi";
 
 const PROGRAM = `
+import * as pulumi from "@pulumi/pulumi";
 import { NovaKeypair, SshKeyPair, TfcSshKey } from "pulumi-access-keys";
 
-const pair = new SshKeyPair("deploy", { keyAlgorithm: "ecdsa", comment: "deploy@ci" });
+const rotateAfter = new pulumi.Config().get("rotateAfter");
+const pair = new SshKeyPair("deploy", { keyAlgorithm: "ecdsa", comment: "deploy@ci", ...(rotateAfter ? { rotateAfter } : {}) });
 new TfcSshKey("modules", { name: "modules", privateKey: pair.privateKey });
 new NovaKeypair("deploy", { name: "deploy", publicKey: pair.publicKey });
 export const fingerprint = pair.fingerprint;
@@ -53,6 +55,25 @@ describe("end to end: SshKeyPair feeds the services", function () {
     assert.equal(pair?.id, outs.fingerprint);
     await stack.must(["preview", "--expect-no-changes"]);
     await stack.must(["refresh", "--yes", "--skip-preview"]);
+    await stack.must(["preview", "--expect-no-changes"]);
+  });
+
+  it("rotateAfter, once due, replaces the pair on the next up, with the reason, and the keys it fed follow", async () => {
+    const before = await stack.outputs(true);
+    await stack.setConfig("rotateAfter", "2s"); // the pair is older than that already
+    const rotated = await stack.up();
+    assert.match(rotated.output, /warning: SshKeyPair SHA256:\S+: rotation due since /);
+    assert.match(rotated.output, /\+- +pulumi-nodejs:dynamic\/index:SshKeyPair deploy replaced/);
+    const after = await stack.outputs(true);
+    assert.notEqual(after.fingerprint, before.fingerprint, "a new key pair");
+    const tfcKey = [...services.tfc.state.sshKeys.values()].find((k) => k.name === "modules");
+    assert.equal(comparableKeyText(tfcKey?.value), comparableKeyText(after.privateKey), "HCP Terraform holds the new private key");
+    const kp = [...services.nova.state.keypairs.values()].find((k) => k.name === "deploy");
+    assert.equal(kp?.publicKey.split(" ")[1], after.publicKey.split(" ")[1], "Nova holds the new public key");
+    // A period not yet due changes nothing but the state.
+    await stack.setConfig("rotateAfter", "1h");
+    await stack.up();
+    assert.equal((await stack.outputs()).fingerprint, after.fingerprint);
     await stack.must(["preview", "--expect-no-changes"]);
   });
 

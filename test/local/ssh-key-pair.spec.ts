@@ -7,7 +7,7 @@ import { createPrivateKey, createPublicKey } from "node:crypto";
 import { sshKeyPairProvider } from "../../src/local/ssh-key-pair";
 import { inspectPrivateKey } from "../../src/ssh/keys";
 import { expectedFingerprints, findSshKeygen, sshKeygenFingerprints, sshPublicBlob } from "../support/keys";
-import { expectCheckFailure } from "../support/provider";
+import { captureWarnings, expectCheckFailure } from "../support/provider";
 import type { Provider } from "../support/provider";
 
 const provider = sshKeyPairProvider as Provider;
@@ -65,5 +65,33 @@ describe("SshKeyPair provider", () => {
     await expectCheckFailure(provider, { keyAlgorithm: "rsa", bits: 1024 }, "bits", /2048 to 16384/);
     await expectCheckFailure(provider, { keyAlgorithm: "ecdsa", bits: 255 }, "bits", /256, 384 or 521/);
     await expectCheckFailure(provider, { comment: "two\nlines" }, "comment", /single line/);
+  });
+});
+
+describe("SshKeyPair rotateAfter", () => {
+  const provider = sshKeyPairProvider as Provider;
+
+  it("nothing changes before it falls due; once due, a replacement, with the reason", async () => {
+    const { id, outs } = await provider.create({ rotateAfter: "2s" });
+    const early = await captureWarnings(() => provider.diff(id, outs!, { rotateAfter: "2s" }));
+    assert.equal(early.result.changes, false, "not due yet");
+    assert.equal(early.text, "");
+    await new Promise((r) => setTimeout(r, 2100));
+    const due = await captureWarnings(() => provider.diff(id, outs!, { rotateAfter: "2s" }));
+    assert.deepEqual(due.result.replaces, ["rotateAfter"]);
+    assert.match(due.text, new RegExp(`SshKeyPair ${id.replace(/[+/]/g, "\\$&")}: rotation due since \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z`));
+    // A longer period, not due: an update that stores it (same key).
+    const longer = await provider.diff(id, outs!, { rotateAfter: "90d" });
+    assert.equal(longer.replaces, undefined);
+    assert.equal(longer.changes, true);
+    const updated = (await provider.update(id, outs!, { rotateAfter: "90d" })).outs!;
+    assert.equal(updated.fingerprint, outs!.fingerprint);
+    assert.equal(updated.rotateAfter, "90d");
+    assert.equal((await provider.update(id, updated, {})).outs!.rotateAfter, undefined, "left out: gone");
+  });
+
+  it("a period that is not a duration fails check with the rule", async () => {
+    for (const bad of ["90", "1w", "-5d", "0s", "soon"]) await expectCheckFailure(provider, { rotateAfter: bad }, "rotateAfter", /a duration like "90d", "12h"/);
+    assert.deepEqual((await provider.check({}, { rotateAfter: "1d12h" })).failures ?? [], []);
   });
 });

@@ -65,6 +65,3 @@ export async function warn(message: string): Promise<void> {
   }
   process.stderr.write(`warning: ${text}\n`);
 }
-
-/** @internal For tests: the address parsing. */
-export const engineAddressFrom = engineAddress;

@@ -17,7 +17,7 @@
 // ambiguous request, would pass both tests. For a key that is a copy of the same key, with the same
 // settings: taking it over changes nothing anyone relies on.
 
-import { OwnershipError } from "./errors";
+import { OwnershipError, ResponseValidationError } from "./errors";
 import { createWithLookup } from "./http";
 
 /** How one resource judges what it finds after an ambiguous create. */
@@ -39,35 +39,57 @@ export interface OwnershipJudge<T> {
    * lost answer): remove it, so the create can be sent again. Absent: such an object is returned.
    */
   discard?(found: T): Promise<void>;
+  /**
+   * For a create whose answer arrived but could not be read (the object was made): the id and the
+   * outputs (nothing secret) to give the engine for the object found and proven to be this create's,
+   * so the engine records it instead of orphaning it.
+   */
+  record(found: T): { id: string; properties?: Record<string, unknown> };
+}
+
+/** Whether `found` is provably this create's work (see the rule above); the reason when it is not. */
+async function unproven<T>(judge: OwnershipJudge<T>, found: T): Promise<"existed" | string | undefined> {
+  if (await judge.existedBefore(found)) return "existed";
+  return judge.mismatch(found);
 }
 
 /**
  * Sends a create; after an ambiguous failure, finds what the name holds and applies the rule above.
- * Retries only while nothing was found (or what was found was proven ours and discarded).
+ * Retries only while nothing was found (or what was found was proven ours and discarded). When the
+ * answer came but cannot be read, the object found and proven to be the create's is recorded on the
+ * error (id and outputs), so the engine keeps it; an unproven one is left out of it.
  */
-export function createOwned<T>(send: () => Promise<T>, judge: OwnershipJudge<T>): Promise<T> {
-  return createWithLookup(send, async (error) => {
-    const found = await judge.find();
-    if (found === undefined) return undefined;
-    const what = `${judge.kind} ${judge.describe(found)}`;
-    const cause = error instanceof Error ? error.message : String(error);
-    if (await judge.existedBefore(found)) {
-      throw new OwnershipError(
-        what,
-        `the create's outcome is unknown (${cause}), and ${what} holds the name but existed before this create: it is not this stack's, and was left as it is. ` +
-          `To manage it with this resource, ${judge.adoptHint(found)}; or choose another name`,
-      );
+export async function createOwned<T>(send: () => Promise<T>, judge: OwnershipJudge<T>): Promise<T> {
+  try {
+    return await createWithLookup(send, async (error) => {
+      const found = await judge.find();
+      if (found === undefined) return undefined;
+      const what = `${judge.kind} ${judge.describe(found)}`;
+      const cause = error instanceof Error ? error.message : String(error);
+      const why = await unproven(judge, found);
+      if (why === "existed") {
+        throw new OwnershipError(
+          what,
+          `the create's outcome is unknown (${cause}), and ${what} holds the name but existed before this create: it is not this stack's, and was left as it is. ` +
+            `To manage it with this resource, ${judge.adoptHint(found)}; or choose another name`,
+        );
+      }
+      if (why) {
+        throw new OwnershipError(
+          what,
+          `the create's outcome is unknown (${cause}), and ${what} holds the name but not what was declared (${why}): nothing proves it is this create's work, so it was left as it is. ` +
+            `Check who made it; to manage it with this resource, ${judge.adoptHint(found)}; or choose another name`,
+        );
+      }
+      if (!judge.discard) return found;
+      await judge.discard(found);
+      return undefined;
+    });
+  } catch (error) {
+    if (ResponseValidationError.isInstance(error)) {
+      const found = await judge.find().catch(() => undefined);
+      if (found !== undefined && !(await unproven(judge, found).catch(() => "unknown"))) Object.assign(error, judge.record(found));
     }
-    const mismatch = judge.mismatch(found);
-    if (mismatch) {
-      throw new OwnershipError(
-        what,
-        `the create's outcome is unknown (${cause}), and ${what} holds the name but not what was declared (${mismatch}): nothing proves it is this create's work, so it was left as it is. ` +
-          `Check who made it; to manage it with this resource, ${judge.adoptHint(found)}; or choose another name`,
-      );
-    }
-    if (!judge.discard) return found;
-    await judge.discard(found);
-    return undefined;
-  });
+    throw error;
+  }
 }

@@ -266,7 +266,7 @@ function describeEndpoint(endpoint: unknown): string {
   if (typeof endpoint === "string") return endpoint;
   if (endpoint && typeof endpoint === "object") {
     const e = endpoint as Record<string, unknown>;
-    return [e.computeUrl ?? e.authUrl, e.region ? `(region ${String(e.region)})` : ""].filter(Boolean).join(" ");
+    return [e.authUrl, e.region ? `(region ${String(e.region)})` : ""].filter(Boolean).join(" ");
   }
   return String(endpoint);
 }

@@ -374,6 +374,7 @@ export const sshAccountImpl: ResourceImpl = {
           mismatch: (a) => accountMismatch(a, inputs),
           describe: (a) => `${a.Id} ('${a.Name}') in ${spaceId}`,
           adoptHint: (a) => (a.AccountType === "SshKeyPair" ? `set \`adopt: "${a.Id}"\`` : "delete it first (it is not an SSH key pair account)"),
+          record: (a) => ({ id: a.Id, properties: publicOutputs(outputsFrom(inputs, a, spaceId, key, octopus.settings.serverUrl), SECRET_OUTPUTS) }),
         });
       } catch (error) {
         // A taken name: say which account has it and how to take it over.
@@ -381,17 +382,8 @@ export const sshAccountImpl: ResourceImpl = {
           const taken = await octopus.findAccountByName(spaceId, body.Name).catch(() => undefined);
           if (taken) error.message += ` (${takenMessage(taken, spaceId)})`;
         }
-        // The account was made but its answer is unreadable: record it (the engine keeps an object whose
-        // create failed with an id) rather than orphan it, when it provably is this create's.
-        if (ResponseValidationError.isInstance(error)) {
-          const made = await octopus.findAccountByName(spaceId, body.Name).catch(() => undefined);
-          if (made && !(await names.knows(made.Id)) && !accountMismatch(made, inputs)) {
-            error.id = made.Id;
-            error.properties = publicOutputs(outputsFrom(inputs, made, spaceId, key, octopus.settings.serverUrl), SECRET_OUTPUTS);
-            await names.added({ id: made.Id, name: made.Name, type: made.AccountType });
-          }
-          throw error;
-        }
+        // A made account whose answer was unreadable carries its id (createOwned): nothing to add here.
+        if (ResponseValidationError.isInstance(error)) throw error;
         // Space ids are used as given (no lookup): an unknown one surfaces here, before anything exists.
         if (isNotFound(error)) {
           throw new InputError("space", `Octopus space '${spaceId}' does not exist, or these credentials cannot see it (${(error as Error).message})`);

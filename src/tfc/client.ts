@@ -72,11 +72,6 @@ export function requireOrganization(resource: string, organization: string | und
 
 const ID = /^[^/\s]+$/;
 
-/** Forgets the cached key listings (tests). Listings now live in core/names.ts (resetNameScopes). */
-export function resetTfcCaches(): void {
-  // nothing of its own left to forget
-}
-
 /** Where a key lives: the API address without `/api/v2` (`https://app.terraform.io`). */
 export function tfcEndpoint(settings: TfcSettings): string {
   return settings.apiBase.replace(/\/api\/v2$/, "");
@@ -141,10 +136,15 @@ export class TfcClient {
    * that `names` did not know before the create (core/ownership.ts) is taken as the create's work.
    * HCP Terraform never returns a key's text, so "not there before" is the whole proof.
    */
-  async createSshKey(organization: string, name: string, value: string, names: NameScope): Promise<SshKeyData> {
+  async createSshKey(
+    organization: string,
+    name: string,
+    value: string,
+    names: NameScope,
+    record: (key: SshKeyData) => { id: string; properties?: Record<string, unknown> },
+  ): Promise<SshKeyData> {
     checkId("organization", organization);
     const path = `/organizations/${encodeURIComponent(organization)}/ssh-keys`;
-    const known = async (id: string) => names.knows(id);
     const created = await createOwned(
       async () =>
         (
@@ -162,13 +162,14 @@ export class TfcClient {
         // old key, with the same name, is known, and left alone).
         find: async () => {
           const fresh = [];
-          for (const k of await this.listSshKeys(organization)) if (k.attributes.name === name && !(await known(k.id))) fresh.push(k);
+          for (const k of await this.listSshKeys(organization)) if (k.attributes.name === name && !(await names.knows(k.id))) fresh.push(k);
           return fresh.at(-1);
         },
-        existedBefore: (k) => known(k.id),
+        existedBefore: (k) => names.knows(k.id),
         mismatch: () => undefined,
         describe: (k) => `${k.id} ('${k.attributes.name}') in '${organization}'`,
         adoptHint: (k) => `set \`adopt: "${k.id}"\` and give the private key it holds`,
+        record,
       },
     );
     await names.added({ id: created.id, name: created.attributes.name });

@@ -23,7 +23,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { TlsConnectionArgs } from "../core/connection";
 import { z } from "zod";
 import { warn } from "../core/engine-log";
-import { InputError, InvalidKeyError, ResponseValidationError } from "../core/errors";
+import { InputError, InvalidKeyError } from "../core/errors";
 import type { OperationContext, ResourceImpl } from "../core/provider";
 import { containsUnknown, diffProps, inputsFrom, publicOutputs, schemaFailures } from "../core/provider";
 import provider = require("../internal/tfc-ssh-key");
@@ -265,20 +265,13 @@ export const tfcSshKeyImpl: ResourceImpl = {
           else await names.removed(holder.id);
         }
         if (others.length) throw new InputError("name", takenMessage(organization, inputs.name, others));
-        key = await client.createSshKey(organization, inputs.name, keyFileText(info.text), names);
+        key = await client.createSshKey(organization, inputs.name, keyFileText(info.text), names, (k) => ({
+          id: k.id,
+          properties: publicOutputs(outputsFrom(inputs, k, organization, info, tfcEndpoint(client.settings)), ["privateKey"]),
+        }));
       }
     } catch (error) {
-      if (ResponseValidationError.isInstance(error)) {
-        // Made, answer unreadable: record the new key (not known before) rather than orphan it.
-        const same = (await client.listSshKeys(organization).catch(() => [])).filter((k) => k.attributes.name === inputs.name);
-        for (const k of same.reverse()) {
-          if (await names.knows(k.id)) continue;
-          error.id = k.id;
-          error.properties = publicOutputs(outputsFrom(inputs, k, organization, info, tfcEndpoint(client.settings)), ["privateKey"]);
-          await names.added({ id: k.id, name: k.attributes.name });
-          break;
-        }
-      }
+      // A made key whose answer was unreadable carries its id (createOwned, in createSshKey).
       explainNotFound(error, organization);
       throw error;
     } finally {

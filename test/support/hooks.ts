@@ -5,7 +5,6 @@ import { resetNameScopes } from "../../src/core/names";
 import { resetNovaCaches } from "../../src/nova/client";
 import { resetOpenStackCaches } from "../../src/nova/keystone";
 import { resetOctopusCaches } from "../../src/octopus/client";
-import { resetTfcCaches } from "../../src/tfc/client";
 
 export const mochaHooks = {
   afterEach(): void {
@@ -13,7 +12,6 @@ export const mochaHooks = {
     resetOctopusCaches();
     resetOpenStackCaches();
     resetNovaCaches();
-    resetTfcCaches();
     resetNameScopes();
   },
   async afterAll(): Promise<void> {

@@ -7,7 +7,7 @@
 // `__provider` stays small, never holds a credential, and always runs the installed version. The
 // price: the entry point's signature can never change incompatibly, because old states call it.
 
-import { createHash } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import type { ZodType } from "zod";
 import type { SettingsContext, StackConfig } from "./connection";
@@ -34,21 +34,26 @@ export type Operation = "check" | "diff" | "create" | "read" | "update" | "delet
 export interface OperationContext extends SettingsContext {
   resource: string;
   /**
-   * In create: the id of the object this create replaces, when a diff in this process said it
-   * replaces one (see {@link noteReplacement}); undefined for a new resource.
+   * Whether this provider process deleted the object with this id, of this resource kind, earlier in
+   * this run (a replacement that deletes first): `adopt` naming it then means "the object this
+   * resource replaces", not a mistake.
    */
-  replacing?: string;
+  deletedInRun?(id: string): boolean;
 }
 
-// The engine checks a replacement's inputs again without the old ones, so create cannot tell a
-// replacement from a new resource by its inputs. Diff runs first, in the same provider process, and
-// notes each replacement under a hash of the new inputs; the create with those inputs takes it.
-// Keys are hashes: no secret sits in a map key.
-const replacements = new Map<string, string[]>();
+// What this provider process adopted and deleted in this run, per resource kind, object id and place
+// (the recorded endpoint and owner: a Nova id is a name, unique only per user and cloud). Not a memory
+// of diffs: facts about requests this process made, which the engine cannot contradict.
+// - A delete of an object a create adopted in this run is not sent: the object now belongs to the
+//   resource that adopted it. That happens when a replacement that creates first adopts the object it
+//   replaces (`adopt` still in the program, `deleteBeforeReplace: false`), or when `adopt` moves an
+//   object from a resource the program dropped to a new one.
+// - `deletedInRun` tells a create that the object `adopt` names was deleted by this run.
+const adoptedInRun = new Set<string>();
+const deletedInRun = new Set<string>();
 
-function replacementKey(resource: string, inputs: Props): string {
-  const { __provider: _p, adopt: _a, ...rest } = inputs;
-  return createHash("sha256").update(`${resource}\0${canonicalJson(rest)}`).digest("hex");
+function objectKey(resource: string, id: string, props: Props | undefined): string {
+  return `${resource}\0${id}\0${canonicalJson(props?.endpoint ?? null)}\0${typeof props?.userId === "string" ? props.userId : ""}`;
 }
 
 function canonicalJson(value: unknown): string {
@@ -62,20 +67,10 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
 
-/** Records that the object `id` is about to be replaced by one with these inputs. */
-export function noteReplacement(resource: string, news: Props, id: string): void {
-  const key = replacementKey(resource, news);
-  replacements.set(key, [...(replacements.get(key) ?? []), id]);
-}
-
-/** The id a create with these inputs replaces, if a diff noted one (consumed). */
-export function takeReplacement(resource: string, inputs: Props): string | undefined {
-  const key = replacementKey(resource, inputs);
-  const ids = replacements.get(key);
-  if (!ids?.length) return undefined;
-  const id = ids.shift();
-  if (!ids.length) replacements.delete(key);
-  return id;
+/** Forgets what this process created and deleted (tests). */
+export function resetRunRecord(): void {
+  adoptedInRun.clear();
+  deletedInRun.clear();
 }
 
 type Props = Record<string, any>;
@@ -85,8 +80,14 @@ export interface ResourceImpl {
   /** The resource's public name, for messages: "OctopusSshAccount". */
   resource: string;
   check(olds: Props, news: Props, ctx: OperationContext): Promise<pulumi.dynamic.CheckResult>;
+  /**
+   * Auto-naming (resources whose `name` is optional): how a generated name is made from the logical
+   * name. Absent: the resource has no auto-name.
+   */
+  autoName?: AutoNameRule;
   diff(id: string, olds: Props, news: Props, ctx: OperationContext): Promise<pulumi.dynamic.DiffResult>;
-  create(inputs: Props, ctx: OperationContext): Promise<pulumi.dynamic.CreateResult>;
+  /** `adopted`: the object existed and was taken over (`adopt`), not made. */
+  create(inputs: Props, ctx: OperationContext): Promise<pulumi.dynamic.CreateResult & { adopted?: boolean }>;
   read(id: string, props: Props, ctx: OperationContext): Promise<pulumi.dynamic.ReadResult>;
   update(id: string, olds: Props, news: Props, ctx: OperationContext): Promise<pulumi.dynamic.UpdateResult>;
   delete(id: string, props: Props, ctx: OperationContext): Promise<void>;
@@ -122,20 +123,22 @@ async function run(impl: ResourceImpl, op: Operation, ctx: OperationContext, arg
     switch (op) {
       case "check": {
         const [olds, news] = args as [Props, Props];
-        const result = await impl.check(olds ?? {}, adoptionInputs(olds ?? {}, news ?? {}), ctx);
-        return { ...result, ...(result.inputs ? { inputs: toPlainObject(result.inputs) } : {}) };
+        const named = applyAutoName(impl.autoName, olds ?? {}, adoptionInputs(olds ?? {}, news ?? {}));
+        const result = await impl.check(olds ?? {}, named.inputs, ctx);
+        const failures = [...named.failures, ...(result.failures ?? [])];
+        return { ...result, ...(result.inputs ? { inputs: toPlainObject(result.inputs) } : {}), ...(failures.length ? { failures } : {}) };
       }
       case "diff": {
         const [id, olds, news] = args as [string, Props, Props];
-        const result = await impl.diff(id, olds ?? {}, news ?? {}, ctx);
-        if (result.replaces?.length) noteReplacement(impl.resource, news ?? {}, id);
-        return result;
+        return await impl.diff(id, olds ?? {}, news ?? {}, ctx);
       }
       case "create": {
         const [inputs] = args as [Props];
-        const replacing = takeReplacement(impl.resource, inputs ?? {});
-        const result = await impl.create(inputs, replacing ? { ...ctx, replacing } : ctx);
-        return { id: result.id, outs: toPlainObject(result.outs ?? {}) };
+        const deleted = (id: string) => [...deletedInRun].some((k) => k.startsWith(`${impl.resource}\0${id}\0`));
+        const result = await impl.create(inputs, { ...ctx, deletedInRun: deleted });
+        const outs = toPlainObject(result.outs ?? {}) as Props;
+        if (result.adopted) adoptedInRun.add(objectKey(impl.resource, result.id, outs));
+        return { id: result.id, outs };
       }
       case "read": {
         const [id, props] = args as [string, Props];
@@ -154,7 +157,11 @@ async function run(impl: ResourceImpl, op: Operation, ctx: OperationContext, arg
       }
       case "delete": {
         const [id, props] = args as [string, Props];
+        const key = objectKey(impl.resource, id, props);
+        // Adopted by another resource (or its own replacement) in this run: it is that resource's now.
+        if (adoptedInRun.has(key)) return undefined;
         await impl.delete(id, props ?? {}, ctx);
+        deletedInRun.add(key);
         return undefined;
       }
     }
@@ -177,8 +184,9 @@ async function run(impl: ResourceImpl, op: Operation, ctx: OperationContext, arg
 /**
  * Keeps `adopt` out of the stored inputs of a resource already in state (old inputs given): it acted
  * on the first create, and an update has nothing to adopt. Applied to every check, before the
- * resource's own. (A replacement's create is checked again
- * without old inputs and sees `adopt`; create ignores it there, see {@link OperationContext.replacing}.)
+ * resource's own. (A replacement is checked again without old inputs and sees `adopt`: a replacement
+ * that deletes first finds nothing to adopt and creates, see {@link OperationContext.deletedInRun};
+ * one that creates first takes the old object over, which its delete then leaves alone.)
  */
 export function adoptionInputs(olds: Props, news: Props): Props {
   const inState = Object.keys(olds).some((k) => k !== "__provider");
@@ -195,6 +203,48 @@ export function publicOutputs(outs: Props, secretKeys: readonly string[]): Props
   const out: Props = {};
   for (const [k, v] of Object.entries(outs)) if (!secretKeys.includes(k) && k !== "connection" && v !== undefined) out[k] = v;
   return out;
+}
+
+/** The input through which a resource class hands its logical name to `check`, which consumes it. */
+export const LOGICAL_NAME = "__logicalName";
+
+/** How a resource makes a name from its logical name. */
+export interface AutoNameRule {
+  /** The longest name the service takes. */
+  maxLength: number;
+  /** The logical name with characters the service refuses replaced. */
+  clean(logical: string): string;
+}
+
+/**
+ * Auto-naming, as Pulumi's own providers do it. A resource given no `name` is named after its logical
+ * name plus "-" and 7 random hex digits, once: every later check has the old inputs and keeps the
+ * name they hold. The engine checks a replacement again without old inputs (and a targeted one,
+ * `--replace`, only so): it gets a new name, so the new object is made beside the old one before the
+ * old one is deleted. `adopt` takes over an object by its name, so it needs `name`.
+ */
+export function applyAutoName(rule: AutoNameRule | undefined, olds: Props, news: Props): { inputs: Props; failures: CheckFailure[] } {
+  const { [LOGICAL_NAME]: logical, ...inputs } = news;
+  if (!rule || (inputs.name !== undefined && inputs.name !== null)) return { inputs, failures: [] };
+  if (typeof olds.name === "string" && olds.name) return { inputs: { ...inputs, name: olds.name }, failures: [] };
+  if (inputs.adopt !== undefined && inputs.adopt !== null && inputs.adopt !== false) {
+    return { inputs, failures: [{ property: "name", reason: "adopt takes over an existing object, which keeps its name: give `name` (an auto-generated name never matches an existing object)" }] };
+  }
+  if (typeof logical !== "string" || !logical) return { inputs, failures: [{ property: "name", reason: "name is required" }] };
+  const suffix = `-${randomBytes(4).toString("hex").slice(0, 7)}`;
+  const base = rule.clean(logical).slice(0, rule.maxLength - suffix.length);
+  return { inputs: { ...inputs, name: `${base}${suffix}` }, failures: [] };
+}
+
+/**
+ * The replacement order a resource with a `name` argument defaults to: an explicit name, on services
+ * where names are unique, cannot be held by the old and the new object at once, so the old one is
+ * deleted first; an auto-name creates the new object first. The user's own `deleteBeforeReplace`
+ * always wins.
+ */
+export function replacementOrder(name: unknown, opts: pulumi.CustomResourceOptions | undefined): pulumi.CustomResourceOptions {
+  if (opts?.deleteBeforeReplace !== undefined || name === undefined) return {};
+  return { deleteBeforeReplace: true };
 }
 
 /** A failure to report from `check`: `{property, reason}`. */

@@ -24,7 +24,7 @@ import { AccessKeysError, HttpError, InputError, InvalidKeyError } from "../core
 import type { OperationContext, ResourceImpl } from "../core/provider";
 import { warn } from "../core/engine-log";
 import { createOwned } from "../core/ownership";
-import { containsUnknown, diffProps, endpointMoved, inputsFrom, publicOutputs, schemaFailures } from "../core/provider";
+import { LOGICAL_NAME, containsUnknown, diffProps, endpointMoved, inputsFrom, publicOutputs, replacementOrder, schemaFailures } from "../core/provider";
 import provider = require("../internal/nova-keypair");
 import { comparableKeyText, generateKeyPair, inspectPrivateKey, inspectPublicKey, keyFileText } from "../ssh/keys";
 import { GENERATE_OR_USER_VERSION, NovaClient } from "./client";
@@ -72,8 +72,14 @@ export interface OpenStackConnection extends TlsConnectionArgs {
 
 /** Arguments of {@link NovaKeypair}. */
 export interface NovaKeypairArgs {
-  /** Key pair name, unique per user: letters, digits, `_`, `-`, spaces (and `@`, `.` on clouds with microversion 2.92). */
-  name: pulumi.Input<string>;
+  /**
+   * Key pair name, unique per user: letters, digits, `_`, `-`, spaces (and `@`, `.` on clouds with
+   * microversion 2.92). Default: the resource's logical name plus a random suffix
+   * (`deploy-1a2b3c4`), chosen once; a replacement then makes the new pair first, under a new name,
+   * so no server loses its key. With an explicit name a replacement deletes the old pair first (Nova
+   * refuses two pairs of one name), unless `deleteBeforeReplace: false` is set.
+   */
+  name?: pulumi.Input<string>;
   /** An OpenSSH public key line to import. Without it (or `privateKey`), a pair is generated (see `generate`). */
   publicKey?: pulumi.Input<string>;
   /**
@@ -160,7 +166,8 @@ const InputsSchema = z
       .min(1, { message: "name must not be empty" })
       .max(255, { message: "name is longer than 255 characters" })
       .refine((s) => s === s.trim(), { message: "name must not start or end with spaces (Nova refuses it)" })
-      .refine((s) => NAME.test(s), { message: "name may contain only letters, digits, '_', '-' and spaces ('@' and '.' only on clouds with microversion 2.92 or later)" }),
+      .refine((s) => NAME.test(s), { message: "name may contain only letters, digits, '_', '-' and spaces ('@' and '.' only on clouds with microversion 2.92 or later)" })
+      .optional(),
     publicKey: z.string().optional(),
     privateKey: z.string().optional(),
     adopt: z.boolean({ error: "adopt must be true or false" }).optional(),
@@ -351,6 +358,8 @@ async function keypairToAdopt(nova: NovaClient, inputs: NovaKeypairInputs): Prom
 /** The provider implementation, run in the Pulumi provider host. */
 export const novaKeypairImpl: ResourceImpl = {
   resource: "NovaKeypair",
+  // Nova's name rule without '@' and '.' (those need microversion 2.92).
+  autoName: { maxLength: 255, clean: (logical) => logical.replace(/[^A-Za-z0-9_ -]/g, "-").trim() || "keypair" },
 
   secretsOf(props) {
     const c = props.connection ?? {};
@@ -412,8 +421,9 @@ export const novaKeypairImpl: ResourceImpl = {
     if (!isImport && olds.privateKey === null && olds.generated === true) replaces.add("publicKey");
     if (moved) replaces.add("connection");
     if (!replaces.size) return result;
-    const sameName = news.name === olds.name && !containsUnknown(news.name) && !moved;
-    return { changes: true, replaces: [...replaces], ...(sameName ? { deleteBeforeReplace: true } : {}) };
+    // The order is the resource's option (replacementOrder): an explicit name deletes first, an
+    // auto-name gets a new name when the engine checks the replacement, and is made first.
+    return { changes: true, replaces: [...replaces] };
   },
 
   async create(raw, ctx) {
@@ -434,13 +444,15 @@ export const novaKeypairImpl: ResourceImpl = {
     const release = names.claim(inputs.name, inputs.userId ? `a key pair of user ${inputs.userId}` : "a key pair");
     let keypair: Keypair;
     try {
-      // A replacement makes a new key pair; adopt acted on the first create.
-      if (inputs.adopt === true && !ctx.replacing) {
+      // A replacement sees `adopt` again (the engine checks it without the old inputs): deleting
+      // first, it finds nothing and creates; creating first, it takes over the old pair if that
+      // holds the declared key, which the replacement's delete then leaves alone (core/provider.ts).
+      if (inputs.adopt === true) {
         const adopted = await keypairToAdopt(nova, inputs);
         if (adopted) {
           const userId = adopted.user_id ?? inputs.userId ?? (await nova.session.token()).userId ?? "";
           await names.added({ id: adopted.name, name: adopted.name });
-          return { id: adopted.name, outs: importedOutputs(inputs, adopted, userId, await endpointOf(nova)) };
+          return { id: adopted.name, outs: importedOutputs(inputs, adopted, userId, await endpointOf(nova)), adopted: true };
         }
         // `adopt` may stay in a program after the key pair it took over was deleted: make it again.
         await warn(`NovaKeypair: adopt is set, but there is no key pair named '${inputs.name}'${inputs.userId ? ` of user ${inputs.userId}` : ""} to adopt: creating it`);
@@ -587,6 +599,7 @@ export class NovaKeypair extends pulumi.dynamic.Resource {
       provider,
       name,
       {
+        [LOGICAL_NAME]: name,
         name: args.name,
         publicKey: args.publicKey,
         privateKey: args.privateKey === undefined ? undefined : pulumi.secret(args.privateKey),
@@ -599,7 +612,7 @@ export class NovaKeypair extends pulumi.dynamic.Resource {
         fingerprint: undefined,
         createdAt: undefined,
       },
-      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["privateKey", "connection"] }),
+      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["privateKey", "connection"], ...replacementOrder(args.name, opts) }),
       "nova",
       "Keypair",
     );

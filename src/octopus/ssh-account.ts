@@ -25,7 +25,7 @@ import { warn } from "../core/engine-log";
 import { HttpError, InputError, InvalidKeyError, ResponseValidationError, isNotFound } from "../core/errors";
 import type { OperationContext, ResourceImpl } from "../core/provider";
 import { createOwned } from "../core/ownership";
-import { containsUnknown, diffProps, inputsFrom, publicOutputs, sameResolved, schemaFailures } from "../core/provider";
+import { LOGICAL_NAME, containsUnknown, diffProps, inputsFrom, publicOutputs, replacementOrder, sameResolved, schemaFailures } from "../core/provider";
 import provider = require("../internal/octopus-ssh-account");
 import { comparableKeyText, inspectPrivateKey, keyFileText, toBase64 } from "../ssh/keys";
 import { OctopusClient, octopusClientAt, octopusMoved, resolveOctopusSettings } from "./client";
@@ -48,8 +48,13 @@ export interface OctopusConnection extends TlsConnectionArgs {
 
 /** Arguments of {@link OctopusSshAccount}. */
 export interface OctopusSshAccountArgs {
-  /** Account name, unique in its space. Updates in place. */
-  name: pulumi.Input<string>;
+  /**
+   * Account name, unique in its space. Updates in place. Default: the resource's logical name plus a
+   * random suffix (`deploy-1a2b3c4`), chosen once; a replacement then makes the new account first,
+   * under a new name. With an explicit name a replacement deletes the old account first (Octopus
+   * refuses two accounts of one name in a space), unless `deleteBeforeReplace: false` is set.
+   */
+  name?: pulumi.Input<string>;
   /** The SSH username deployments log in as. Updates in place. */
   username: pulumi.Input<string>;
   /**
@@ -150,7 +155,8 @@ const ADOPT_RULE = "adopt must be true (adopt the account named `name`) or the i
 const InputsSchema = z.object({
   name: nonBlank("name")
     .refine((s) => s === s.trim(), { message: "name has leading or trailing spaces; Octopus trims names, so it would show as a change on every preview: remove them" })
-    .refine((s) => s.length <= 200, { message: "name is longer than 200 characters" }),
+    .refine((s) => s.length <= 200, { message: "name is longer than 200 characters" })
+    .optional(),
   username: nonBlank("username"),
   privateKey: z.string({ error: "privateKey is required: give the private key as PEM or OpenSSH text, or base64 of it" }),
   privateKeyPassphrase: z.string().optional(),
@@ -227,11 +233,13 @@ function inputsOf(props: Record<string, any>): SshAccountInputs {
 }
 
 /** The account `adopt` names: by id, or by name in the space. It must be an SSH key pair account. */
-async function accountToAdopt(octopus: OctopusClient, spaceId: string, inputs: SshAccountInputs): Promise<Account | undefined> {
+async function accountToAdopt(octopus: OctopusClient, spaceId: string, inputs: SshAccountInputs, ctx: OperationContext): Promise<Account | undefined> {
   const byId = typeof inputs.adopt === "string";
   const found = byId ? await octopus.getAccount(spaceId, inputs.adopt as string) : await octopus.findAccountByName(spaceId, inputs.name);
-  // By name, nothing to adopt means create (`adopt: true` may stay in a program); a given id must exist.
+  // By name, nothing to adopt means create (`adopt: true` may stay in a program); a given id must
+  // exist, unless this run deleted it (a replacement that deletes first: the account is replaced).
   if (!found && !byId) return undefined;
+  if (!found && ctx.deletedInRun?.(inputs.adopt as string)) return undefined;
   if (!found) {
     throw new InputError("adopt", `there is no account '${String(inputs.adopt)}' in ${spaceId} that these credentials can see; give the id of an existing account, or remove adopt to create a new one`);
   }
@@ -271,13 +279,15 @@ export function accountMismatch(account: Account, inputs: SshAccountInputs): str
 function takenMessage(account: Account, spaceId: string): string {
   return (
     `the name is taken by ${account.AccountType === "SshKeyPair" ? "the SSH key pair account" : `the ${account.AccountType} account`} ${account.Id} in ${spaceId}. ` +
-    (account.AccountType === "SshKeyPair" ? `To manage that account with this resource, set \`adopt: true\` (or \`adopt: "${account.Id}"\`); or choose another name` : "Choose another name")
+    (account.AccountType === "SshKeyPair" ? `To manage that account with this resource, set \`adopt: true\` (or \`adopt: "${account.Id}"\`); or choose another name` : "Choose another name") +
+    `. If it is the account this resource is replacing, names are unique in a space: leave \`name\` out (the new account gets a new name and is made first), or let the replacement delete the old account first (the default with an explicit name; remove \`deleteBeforeReplace: false\`)`
   );
 }
 
 /** The provider implementation, run in the Pulumi provider host. */
 export const sshAccountImpl: ResourceImpl = {
   resource: "OctopusSshAccount",
+  autoName: { maxLength: 200, clean: (logical) => logical.trim() || "account" },
 
   secretsOf(props) {
     return [props.privateKey, comparableKeyText(props.privateKey) ?? undefined, props.privateKeyPassphrase, props.connection?.apiKey, props.connection?.password];
@@ -347,10 +357,16 @@ export const sshAccountImpl: ResourceImpl = {
     const names = octopus.accountNames(spaceId);
     const release = names.claim(inputs.name, `an account in ${spaceId}`);
     try {
-      // A replacement (a new space) makes a new account; adopt acted on the first create.
-      const existing = inputs.adopt !== undefined && inputs.adopt !== false && !ctx.replacing ? await accountToAdopt(octopus, spaceId, inputs) : undefined;
-      if (inputs.adopt === true && !ctx.replacing && !existing) {
-        await warn(`OctopusSshAccount: adopt is set, but there is no account named '${inputs.name}' in ${spaceId} to adopt: creating it`);
+      // A replacement sees `adopt` again (the engine checks it without the old inputs): deleting first,
+      // it finds nothing and creates; creating first, it takes over the old account, which the
+      // replacement's delete then leaves alone (core/provider.ts).
+      const existing = inputs.adopt !== undefined && inputs.adopt !== false ? await accountToAdopt(octopus, spaceId, inputs, ctx) : undefined;
+      if (inputs.adopt !== undefined && inputs.adopt !== false && !existing) {
+        await warn(
+          inputs.adopt === true
+            ? `OctopusSshAccount: adopt is set, but there is no account named '${inputs.name}' in ${spaceId} to adopt: creating it`
+            : `OctopusSshAccount: the account adopt names, ${String(inputs.adopt)}, was deleted by this replacement: creating a new one`,
+        );
       }
       if (existing) {
         // Octopus cannot show the key it holds, so the declared one is always written.
@@ -361,7 +377,7 @@ export const sshAccountImpl: ResourceImpl = {
           PrivateKeyPassphrase: inputs.privateKeyPassphrase ? sensitiveNew(inputs.privateKeyPassphrase) : { HasValue: false },
         });
         await names.renamed(account.Id, account.Name);
-        return { id: account.Id, outs: outputsFrom(inputs, account, spaceId, key, octopus.settings.serverUrl) };
+        return { id: account.Id, outs: outputsFrom(inputs, account, spaceId, key, octopus.settings.serverUrl), adopted: true };
       }
       // Octopus refuses a taken name itself (400, handled below); the listing only has to know what
       // existed, for the proof after an ambiguous POST.
@@ -544,6 +560,7 @@ export class OctopusSshAccount extends pulumi.dynamic.Resource {
       provider,
       name,
       {
+        [LOGICAL_NAME]: name,
         name: args.name,
         username: args.username,
         privateKey: args.privateKey === undefined ? undefined : pulumi.secret(args.privateKey),
@@ -563,7 +580,7 @@ export class OctopusSshAccount extends pulumi.dynamic.Resource {
         fingerprint: undefined,
         keyType: undefined,
       },
-      pulumi.mergeOptions(opts, { additionalSecretOutputs: SECRET_OUTPUTS }),
+      pulumi.mergeOptions(opts, { additionalSecretOutputs: SECRET_OUTPUTS, ...replacementOrder(args.name, opts) }),
       "octopus",
       "SshAccount",
     );

@@ -25,7 +25,7 @@ import { z } from "zod";
 import { warn } from "../core/engine-log";
 import { InputError, InvalidKeyError } from "../core/errors";
 import type { OperationContext, ResourceImpl } from "../core/provider";
-import { containsUnknown, diffProps, inputsFrom, publicOutputs, schemaFailures } from "../core/provider";
+import { LOGICAL_NAME, containsUnknown, diffProps, inputsFrom, publicOutputs, replacementOrder, schemaFailures } from "../core/provider";
 import provider = require("../internal/tfc-ssh-key");
 import { comparableKeyText, inspectPrivateKey, keyFileText } from "../ssh/keys";
 import { TfcClient, explainNotFound, requireOrganization, resolveTfcSettings, tfcClientAt, tfcEndpoint, tfcMoved } from "./client";
@@ -48,8 +48,14 @@ export interface TfcConnection extends TlsConnectionArgs {
 export interface TfcSshKeyArgs {
   /** The organization. Default: the connection's organization. Changing it replaces the key. */
   organization?: pulumi.Input<string>;
-  /** The key's name in HCP Terraform. Updates in place. */
-  name: pulumi.Input<string>;
+  /**
+   * The key's name in HCP Terraform. Updates in place. Default: the resource's logical name plus a
+   * random suffix (`modules-1a2b3c4`), chosen once; a replacement then makes the new key first, under
+   * a new name. This package keeps names unique in an organization (HCP Terraform does not, and two
+   * keys of one name cannot be told apart in its settings), so with an explicit name a replacement
+   * deletes the old key first, unless `deleteBeforeReplace: false` is set.
+   */
+  name?: pulumi.Input<string>;
   /**
    * The private key (secret): PEM or OpenSSH text, or base64 of it; not encrypted (runs cannot type a
    * passphrase). Checked before anything is sent. Changing it replaces the key (the API cannot change
@@ -102,7 +108,8 @@ const InputsSchema = z.object({
   name: z
     .string({ error: "name must be a string" })
     .refine((s) => s.trim().length > 0, { message: "name must not be empty" })
-    .refine((s) => s === s.trim(), { message: "name has leading or trailing spaces: remove them" }),
+    .refine((s) => s === s.trim(), { message: "name has leading or trailing spaces: remove them" })
+    .optional(),
   privateKey: z.string({ error: "privateKey is required: give the private key as PEM or OpenSSH text, or base64 of it" }),
   adopt: z
     .union([z.boolean(), z.string().regex(/^[^/\s]+$/, { message: ADOPT_RULE })], { error: ADOPT_RULE })
@@ -150,10 +157,12 @@ function inputsOf(props: Record<string, any>): TfcSshKeyInputs {
  * The key `adopt` names: by id, or the only key with the declared name. Listed fresh (not from the
  * per-process cache): adoption must see the organization as it is now.
  */
-async function keyToAdopt(client: TfcClient, organization: string, inputs: TfcSshKeyInputs): Promise<SshKeyData | undefined> {
+async function keyToAdopt(client: TfcClient, organization: string, inputs: TfcSshKeyInputs, ctx: OperationContext): Promise<SshKeyData | undefined> {
   const keys = await client.listSshKeys(organization);
   if (typeof inputs.adopt === "string") {
     const byId = keys.find((k) => k.id === inputs.adopt);
+    // Deleted by this run: a replacement that deletes first replaced the adopted key.
+    if (!byId && ctx.deletedInRun?.(inputs.adopt)) return undefined;
     if (!byId) {
       throw new InputError("adopt", `the organization '${organization}' has no SSH key with id '${inputs.adopt}' that this token can see; give the id of an existing key, or remove adopt to create a new one`);
     }
@@ -171,7 +180,8 @@ function takenMessage(organization: string, name: string, keys: readonly { id: s
   const ids = keys.map((k) => k.id);
   return (
     `the organization '${organization}' already has an SSH key named '${name}' (${ids.join(", ")}). ` +
-    `To manage it with this resource, set \`adopt: ${ids.length === 1 ? "true" : `"${ids[0]}"`}\` and give the private key it holds as privateKey; or choose another name`
+    `To manage it with this resource, set \`adopt: ${ids.length === 1 ? "true" : `"${ids[0]}"`}\` and give the private key it holds as privateKey; or choose another name. ` +
+    `If it is the key this resource is replacing, leave \`name\` out (the new key gets a new name and is made first), or let the replacement delete the old key first (the default with an explicit name; remove \`deleteBeforeReplace: false\`)`
   );
 }
 
@@ -192,6 +202,7 @@ export function outputsFrom(inputs: TfcSshKeyInputs, key: SshKeyData, organizati
 /** The provider implementation, run in the Pulumi provider host. */
 export const tfcSshKeyImpl: ResourceImpl = {
   resource: "TfcSshKey",
+  autoName: { maxLength: 255, clean: (logical) => logical.trim() || "key" },
 
   secretsOf(props) {
     return [props.privateKey, comparableKeyText(props.privateKey) ?? undefined, props.connection?.token];
@@ -239,26 +250,35 @@ export const tfcSshKeyImpl: ResourceImpl = {
     const info = inspect(inputs.privateKey);
     const { client, organization } = organizationFor(inputs, ctx);
     let key: SshKeyData;
+    let adoptedKey = false;
     // HCP Terraform allows one name twice; this package does not (which key is whose?): claim the
     // name in this process, then decide from what the organization holds.
     const names = client.sshKeyNames(organization);
     const release = names.claim(inputs.name, `an SSH key in '${organization}'`);
     try {
-      const adopted = inputs.adopt !== undefined && inputs.adopt !== false && !ctx.replacing ? await keyToAdopt(client, organization, inputs) : undefined;
+      // A replacement sees `adopt` again (the engine checks it without the old inputs): deleting first,
+      // it finds nothing and creates; creating first, it takes over the old key, which the
+      // replacement's delete then leaves alone (core/provider.ts).
+      const adopted = inputs.adopt !== undefined && inputs.adopt !== false ? await keyToAdopt(client, organization, inputs, ctx) : undefined;
       // `adopt: true` may stay in a program after the key it took over was deleted: make it again.
-      if (inputs.adopt === true && !ctx.replacing && !adopted) {
-        await warn(`TfcSshKey: adopt is set, but the organization '${organization}' has no SSH key named '${inputs.name}' to adopt: creating it`);
+      if (inputs.adopt !== undefined && inputs.adopt !== false && !adopted) {
+        await warn(
+          inputs.adopt === true
+            ? `TfcSshKey: adopt is set, but the organization '${organization}' has no SSH key named '${inputs.name}' to adopt: creating it`
+            : `TfcSshKey: the key adopt names, ${String(inputs.adopt)}, was deleted by this replacement: creating a new one`,
+        );
       }
       if (adopted) {
         key = adopted;
+        adoptedKey = true;
         if (key.attributes.name !== inputs.name) key = await client.renameSshKey(key.id, inputs.name);
         await names.renamed(key.id, key.attributes.name);
       } else {
-        // A replacement's old key still holds the name (it is deleted after this create); a new
-        // resource must not share it.
-        // The listing may be older than the run: a holder is confirmed before the name is refused.
+        // A name is one key's. (A replacement gets a new name, or deletes the old key first: see
+        // TfcSshKeyArgs.name.) The listing may be older than the run: a holder is confirmed before
+        // the name is refused.
         const others = [];
-        for (const holder of (await names.named(inputs.name)).filter((k) => k.id !== ctx.replacing)) {
+        for (const holder of await names.named(inputs.name)) {
           const live = await client.getSshKey(holder.id);
           if (live?.attributes.name === inputs.name) others.push(holder);
           else if (live) await names.renamed(live.id, live.attributes.name);
@@ -277,7 +297,7 @@ export const tfcSshKeyImpl: ResourceImpl = {
     } finally {
       release();
     }
-    return { id: key.id, outs: outputsFrom(inputs, key, organization, info, tfcEndpoint(client.settings)) };
+    return { id: key.id, outs: outputsFrom(inputs, key, organization, info, tfcEndpoint(client.settings)), ...(adoptedKey ? { adopted: true } : {}) };
   },
 
   async read(id, props, ctx) {
@@ -365,6 +385,7 @@ export class TfcSshKey extends pulumi.dynamic.Resource {
       provider,
       name,
       {
+        [LOGICAL_NAME]: name,
         organization: args.organization,
         name: args.name,
         privateKey: args.privateKey === undefined ? undefined : pulumi.secret(args.privateKey),
@@ -375,7 +396,7 @@ export class TfcSshKey extends pulumi.dynamic.Resource {
         fingerprint: undefined,
         keyType: undefined,
       },
-      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["privateKey", "connection"] }),
+      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["privateKey", "connection"], ...replacementOrder(args.name, opts) }),
       "tfc",
       "SshKey",
     );

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startNovaEmulator } from "../../src/emulators/nova";
 import type { NovaEmulator } from "../../src/emulators/nova";
+import { resetRunRecord } from "../../src/core/provider";
 import { novaKeypairProvider } from "../../src/nova/keypair";
 import { generateKeyPair, inspectPrivateKey } from "../../src/ssh/keys";
 import { captureWarnings, errorCollector, expectCheckFailure, withEnv } from "../support/provider";
@@ -123,16 +124,16 @@ describe("NovaKeypair provider (emulator)", () => {
     }
   });
 
-  it("diff: every change replaces; the old pair goes first when the name is unchanged", async () => {
+  it("diff: every change replaces; the order is the resource's option, never the diff's", async () => {
     const base = { name: "k", publicKey: imported.publicKey, privateKey: null, fingerprint: imported.md5Fingerprint, userId: "u", type: "ssh", connection: conn(), __provider: "p" };
     const other = generateKeyPair({ algorithm: "ed25519" });
     const table: { name: string; change: Record<string, unknown>; replaces?: string[]; deleteBeforeReplace?: boolean; changes: boolean }[] = [
       { name: "nothing", change: {}, changes: false },
       { name: "the same key with another comment", change: { publicKey: `${imported.publicKey} laptop` }, changes: false },
-      { name: "another key, same name", change: { publicKey: other.publicKey }, changes: true, replaces: ["publicKey"], deleteBeforeReplace: true },
+      { name: "another key, same name", change: { publicKey: other.publicKey }, changes: true, replaces: ["publicKey"] },
       { name: "another name", change: { name: "k2" }, changes: true, replaces: ["name"] },
-      { name: "import to generation", change: { publicKey: undefined, generate: "local" }, changes: true, replaces: ["generate"], deleteBeforeReplace: true },
-      { name: "type", change: { type: "x509" }, changes: true, replaces: ["type"], deleteBeforeReplace: true },
+      { name: "import to generation", change: { publicKey: undefined, generate: "local" }, changes: true, replaces: ["generate"] },
+      { name: "type", change: { type: "x509" }, changes: true, replaces: ["type"] },
       { name: "connection only", change: { connection: { ...conn(), region: "RegionTwo" } }, changes: true },
     ];
     for (const row of table) {
@@ -141,7 +142,9 @@ describe("NovaKeypair provider (emulator)", () => {
       const d = await provider.diff("k", base, news);
       assert.equal(d.changes, row.changes, row.name);
       assert.deepEqual(d.replaces, row.replaces, row.name);
-      assert.equal(d.deleteBeforeReplace, row.deleteBeforeReplace, row.name);
+      // An auto-named pair gets a new name when the engine checks the replacement, and is made first;
+      // an explicitly named one deletes first by the class's default option (replacementOrder).
+      assert.equal(d.deleteBeforeReplace, undefined, row.name);
     }
   });
 
@@ -154,7 +157,6 @@ describe("NovaKeypair provider (emulator)", () => {
     assert.equal(read.inputs!.publicKey, other.publicKey);
     const d = await provider.diff(created.id, read.props!, args);
     assert.deepEqual(d.replaces, ["publicKey"]);
-    assert.equal(d.deleteBeforeReplace, true);
 
     const generated = await provider.create(inputs());
     const g = stored(generated.id)!;
@@ -218,8 +220,9 @@ describe("NovaKeypair provider (emulator)", () => {
       // A new key with adopt still declared: replaced as the engine does it (diff, delete first,
       // check again without the old inputs, create), which makes a new pair rather than adopting.
       const rotated = { ...args, publicKey: stranger.publicKey };
-      const d = await provider.diff(name, created.outs!, (await provider.check(created.outs!, rotated)).inputs!);
-      assert.equal(d.deleteBeforeReplace, true);
+      assert.deepEqual((await provider.diff(name, created.outs!, (await provider.check(created.outs!, rotated)).inputs!)).replaces, ["publicKey"]);
+      // A later `up` (another provider process; an explicit name deletes first).
+      resetRunRecord();
       await provider.delete(name, created.outs!);
       const replacement = await provider.create((await provider.check({}, rotated)).inputs!);
       assert.equal(stored(name)!.publicKey.split(" ")[1], stranger.publicKey.split(" ")[1]);

@@ -3,7 +3,7 @@
 import { strict as assert } from "node:assert";
 import { generateKeyPairSync } from "node:crypto";
 import { ConfigurationError } from "../../src/core/errors";
-import { UNKNOWN } from "../../src/core/provider";
+import { UNKNOWN, resetRunRecord } from "../../src/core/provider";
 import { octopusSshAccountProvider } from "../../src/octopus/ssh-account";
 import { generateKeyPair, inspectPrivateKey } from "../../src/ssh/keys";
 import { NO_OCTOPUS_ENV, useOctopusEmulator } from "../support/octopus";
@@ -353,6 +353,12 @@ describe("OctopusSshAccount provider (emulator)", () => {
       assert.equal((await provider.diff(id, created.outs!, next.inputs!)).changes, false);
       const read = await provider.read!(id, created.outs!);
       assert.equal((await provider.diff(id, read.props!, next.inputs!)).changes, false);
+      // In the run that adopted it, a delete of the account belongs to a resource that gave it up
+      // (a replacement that creates first): the account stays, it is the adopter's now.
+      await provider.delete(id, created.outs!);
+      assert.equal(emulator.state.accounts.has(id), true, "not deleted in the run that adopted it");
+      // A later run's destroy deletes it.
+      resetRunRecord();
       await provider.delete(id, created.outs!);
       assert.equal(emulator.state.accounts.has(id), false);
     });

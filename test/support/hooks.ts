@@ -2,6 +2,7 @@
 // its own and a leaked socket shows up as a hang rather than passing silently.
 import { closePools } from "../../src/core/http";
 import { resetNameScopes } from "../../src/core/names";
+import { resetRunRecord } from "../../src/core/provider";
 import { resetNovaCaches } from "../../src/nova/client";
 import { resetOpenStackCaches } from "../../src/nova/keystone";
 import { resetOctopusCaches } from "../../src/octopus/client";
@@ -13,6 +14,7 @@ export const mochaHooks = {
     resetOpenStackCaches();
     resetNovaCaches();
     resetNameScopes();
+    resetRunRecord();
   },
   async afterAll(): Promise<void> {
     await closePools();

@@ -4,7 +4,7 @@
 import { strict as assert } from "node:assert";
 import { generateKeyPairSync } from "node:crypto";
 import { ConfigurationError } from "../../src/core/errors";
-import { UNKNOWN } from "../../src/core/provider";
+import { LOGICAL_NAME, UNKNOWN, resetRunRecord } from "../../src/core/provider";
 import { startTfcEmulator } from "../../src/emulators/tfc";
 import type { TfcEmulator } from "../../src/emulators/tfc";
 import { generateKeyPair } from "../../src/ssh/keys";
@@ -214,17 +214,19 @@ describe("TfcSshKey provider (emulator)", () => {
       const next = await provider.check(args, args);
       assert.equal(next.inputs!.adopt, undefined);
       assert.equal((await provider.diff(id, created.outs!, next.inputs!)).changes, false);
-      // A replacement (a new private key) makes a new key even though adopt is still declared.
-      const rotated = { ...args, privateKey: other.privateKey };
-      assert.ok((await provider.diff(id, created.outs!, (await provider.check(args, rotated)).inputs!)).replaces);
+      // A rename is an update of that key.
+      const renamed = await provider.update(id, created.outs!, { ...next.inputs!, name: `${args.name}-x` });
+      assert.equal(tfc.state.sshKeys.get(id)!.name, `${args.name}-x`);
+      // A replacement (a new private key) in a later run, adopt still declared, the explicit name
+      // deleting first (the class's default): the old key goes, then a new one is made, not adopted.
+      resetRunRecord();
+      const rotated = { ...args, name: `${args.name}-x`, privateKey: other.privateKey };
+      assert.ok((await provider.diff(id, renamed.outs!, (await provider.check(next.inputs!, rotated)).inputs!)).replaces);
+      await provider.delete(id, renamed.outs!);
       const replacement = await provider.create((await provider.check({}, rotated)).inputs!);
       assert.notEqual(replacement.id, id);
       assert.equal(tfc.state.sshKeys.get(replacement.id)!.value, other.privateKey);
       await provider.delete(replacement.id, replacement.outs!);
-      // A rename is an update of that key; destroy deletes it.
-      await provider.update(id, created.outs!, { ...next.inputs!, name: `${args.name}-x` });
-      assert.equal(tfc.state.sshKeys.get(id)!.name, `${args.name}-x`);
-      await provider.delete(id, created.outs!);
       assert.equal(tfc.state.sshKeys.has(id), false);
     });
 
@@ -260,20 +262,40 @@ describe("TfcSshKey provider (emulator)", () => {
       await expectCheckFailure(provider, inputs({ adopt: "has space" }), "adopt", /adopt must be true .* or the id of the key to adopt/);
     });
 
-    it("a replacement may reuse the old key's name (create before delete), and a lost answer then does not take the old key", async () => {
-      const args = inputs();
-      const old = await provider.create(args);
-      // As the engine does it: diff with the old state, then check again without it, then create.
+    it("an auto-named key's replacement gets a new name and is made first; a lost answer then does not take the old key", async () => {
+      const { name: _none, ...unnamed } = inputs();
+      const args = { ...unnamed, [LOGICAL_NAME]: "modules" };
+      const first = await provider.check({}, args);
+      assert.match(first.inputs!.name, /^modules-[0-9a-f]{7}$/, "the logical name and a random suffix");
+      assert.equal(first.inputs![LOGICAL_NAME], undefined, "consumed by check, never stored");
+      const old = await provider.create(first.inputs!);
+      // The next up keeps the name (check has the old inputs).
+      const again = await provider.check(first.inputs!, args);
+      assert.equal(again.inputs!.name, first.inputs!.name);
+      assert.equal((await provider.diff(old.id, old.outs!, again.inputs!)).changes, false);
+      // As the engine replaces: diff with the old state, check again without it (a new name), create, delete.
       const news = { ...args, privateKey: other.privateKey };
-      assert.deepEqual((await provider.diff(old.id, old.outs!, (await provider.check(args, news)).inputs!)).replaces, ["privateKey"]);
+      assert.deepEqual((await provider.diff(old.id, old.outs!, (await provider.check(first.inputs!, news)).inputs!)).replaces, ["privateKey"]);
       const checked = await provider.check({}, news);
+      assert.notEqual(checked.inputs!.name, first.inputs!.name);
       tfc.faults.script({ method: "POST", fault: { kind: "reset" } });
       const replacement = await withEnv({ PULUMI_ACCESS_KEYS_RETRY_BASE_MS: "5" }, () => provider.create(checked.inputs!));
       assert.notEqual(replacement.id, old.id);
       assert.equal(tfc.state.sshKeys.get(replacement.id)!.value, other.privateKey);
-      assert.equal(keysNamed(args.name).length, 2);
+      assert.equal(tfc.state.sshKeys.get(old.id)!.value, key.privateKey, "the old key is untouched until its delete");
       await provider.delete(old.id, old.outs!);
+      assert.equal(tfc.state.sshKeys.has(old.id), false);
       await provider.delete(replacement.id, replacement.outs!);
+    });
+
+    it("an explicitly named key's replacement that creates first is refused, naming the way out; the old key stays", async () => {
+      const args = inputs();
+      const old = await provider.create(args);
+      const checked = await provider.check({}, { ...args, privateKey: other.privateKey });
+      const e = await failing(() => provider.create(checked.inputs!));
+      assert.match(e.message, /If it is the key this resource is replacing, leave `name` out/);
+      assert.equal(tfc.state.sshKeys.get(old.id)!.value, key.privateKey);
+      await provider.delete(old.id, old.outs!);
     });
 
     it("two new resources cannot take one name in one process", async () => {

@@ -16,12 +16,20 @@ export function parseDuration(text: unknown): number | undefined {
   return ms > 0 ? ms : undefined;
 }
 
+/** Parses a service timestamp (ISO 8601; Nova's has no zone and means UTC) to epoch ms, or undefined. */
+export function parseServiceTime(value: string | null | undefined): number | undefined {
+  if (!value) return undefined;
+  const withZone = /[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : `${value}Z`;
+  const ms = Date.parse(withZone);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
 /**
  * When a rotation falls due: `from` (ISO time the key was made) plus `every`; undefined when either
  * is missing or unreadable.
  */
 export function rotationDue(from: unknown, every: unknown): number | undefined {
-  const made = typeof from === "string" ? Date.parse(from) : NaN;
+  const made = typeof from === "string" ? parseServiceTime(from) : undefined;
   const ms = parseDuration(every);
-  return Number.isNaN(made) || ms === undefined ? undefined : made + ms;
+  return made === undefined || ms === undefined ? undefined : made + ms;
 }

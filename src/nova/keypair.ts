@@ -24,6 +24,7 @@ import { AccessKeysError, HttpError, InputError, InvalidKeyError } from "../core
 import type { OperationContext, ResourceImpl } from "../core/provider";
 import { warn } from "../core/engine-log";
 import { createOwned } from "../core/ownership";
+import { DURATION_RULE, parseDuration, rotationDue } from "../core/duration";
 import { LOGICAL_NAME, containsUnknown, diffProps, endpointMoved, inputsFrom, publicOutputs, replacementOrder, schemaFailures } from "../core/provider";
 import provider = require("../internal/nova-keypair");
 import { comparableKeyText, generateKeyPair, inspectPrivateKey, inspectPublicKey, keyFileText } from "../ssh/keys";
@@ -101,6 +102,13 @@ export interface NovaKeypairArgs {
   /** Owner, for administrators creating key pairs for another user. */
   userId?: pulumi.Input<string>;
   /**
+   * Generated pairs only: replace the pair once it is this old (`"90d"`, `"12h"`, `"30s"`; units may
+   * be combined, `"1d12h"`), on the first `preview` or `up` after that, saying "rotation due since
+   * ...". An auto-named pair is replaced without a gap (the new one is made first). An imported key
+   * rotates with its source: put `rotateAfter` on the SshKeyPair it comes from.
+   */
+  rotateAfter?: pulumi.Input<string>;
+  /**
    * Take over the key pair that already has this name instead of creating one. Nova cannot change a
    * key pair, so it must hold the declared key: give `publicKey` or `privateKey`, whose fingerprint
    * must match Nova's, else the create fails and nothing changes. Acts on the first create only;
@@ -131,6 +139,7 @@ export interface NovaKeypairInputs {
   keyAlgorithm?: "ed25519" | "rsa";
   type?: "ssh" | "x509";
   userId?: string;
+  rotateAfter?: string;
   connection?: OpenStackConnectionArgs;
 }
 
@@ -175,6 +184,10 @@ const InputsSchema = z
     keyAlgorithm: z.enum(["ed25519", "rsa"], { error: 'keyAlgorithm must be "ed25519" or "rsa"' }).optional(),
     type: z.enum(["ssh", "x509"], { error: 'type must be "ssh" or "x509"' }).optional(),
     userId: z.string().min(1, { message: "userId must not be empty" }).optional(),
+    rotateAfter: z
+      .string({ error: `rotateAfter must be ${DURATION_RULE}` })
+      .refine((s) => parseDuration(s) !== undefined, { message: `rotateAfter must be ${DURATION_RULE}` })
+      .optional(),
     connection: OpenStackConnectionSchema.optional(),
   })
   .superRefine((v, ctx) => {
@@ -196,6 +209,9 @@ const InputsSchema = z
     }
     if (v.keyAlgorithm !== undefined && v.generate !== "local") {
       ctx.addIssue({ code: "custom", path: ["keyAlgorithm"], message: 'keyAlgorithm applies to local generation only: set generate: "local", or remove keyAlgorithm (Nova generates RSA 2048)' });
+    }
+    if (v.rotateAfter !== undefined && (v.publicKey !== undefined || v.privateKey !== undefined)) {
+      ctx.addIssue({ code: "custom", path: ["rotateAfter"], message: "rotateAfter applies to generated key pairs; an imported key rotates with its source: put rotateAfter on the SshKeyPair it comes from, or remove it" });
     }
     if (v.type === "x509" && v.generate === "local") {
       ctx.addIssue({ code: "custom", path: ["type"], message: 'local generation makes SSH keys: use type "ssh", or generate: "server" for x509' });
@@ -265,7 +281,7 @@ function novaMoved(id: string, olds: Record<string, any>, news: Record<string, a
 }
 
 function inputsOf(props: Record<string, any>): NovaKeypairInputs {
-  const inputs = inputsFrom<NovaKeypairInputs>(props, ["name", "publicKey", "generate", "keyAlgorithm", "type", "userId", "adopt", "connection"]);
+  const inputs = inputsFrom<NovaKeypairInputs>(props, ["name", "publicKey", "generate", "keyAlgorithm", "type", "userId", "rotateAfter", "adopt", "connection"]);
   // `privateKey` is an input only when it was given (a generated one is an output).
   if (props.generated !== true && typeof props.privateKey === "string" && props.privateKey) inputs.privateKey = props.privateKey;
   return inputs;
@@ -334,7 +350,8 @@ function outputsOf(inputs: NovaKeypairInputs, keypair: Keypair, privateKey: stri
     privateKey,
     userId,
     type: (keypair.type as "ssh" | "x509" | undefined) ?? inputs.type ?? "ssh",
-    createdAt: keypair.created_at ?? null,
+    // Nova's create answer has no created_at: until a refresh reads Nova's, the time of the create.
+    createdAt: keypair.created_at ?? new Date().toISOString(),
     generated,
   };
 }
@@ -408,6 +425,8 @@ export const novaKeypairImpl: ResourceImpl = {
       { name: "keyAlgorithm", replaces: true, equal: (a: unknown, b: unknown) => (a ?? "ed25519") === (b ?? "ed25519") },
       { name: "type", replaces: true, equal: (a: unknown, b: unknown) => (a ?? "ssh") === (b ?? "ssh") },
       { name: "userId", replaces: true, equal: (a: unknown, b: unknown) => b === undefined || b === null || a === b },
+      // A new period takes effect from when the pair was made; it is stored by an update.
+      { name: "rotateAfter" },
       { name: "connection" },
     ];
     const result = diffProps(olds, news, fields);
@@ -420,6 +439,12 @@ export const novaKeypairImpl: ResourceImpl = {
     // A generated key replaced outside Pulumi (read cleared the private key it no longer matches).
     if (!isImport && olds.privateKey === null && olds.generated === true) replaces.add("publicKey");
     if (moved) replaces.add("connection");
+    // Scheduled rotation of a generated pair: due once it is older than the period the program gives now.
+    const due = isImport || containsUnknown(news.rotateAfter) ? undefined : rotationDue(olds.createdAt, news.rotateAfter);
+    if (due !== undefined && due <= Date.now()) {
+      await warn(`NovaKeypair ${id}: rotation due since ${new Date(due).toISOString()} (made ${String(olds.createdAt)}, rotateAfter "${String(news.rotateAfter)}"): replacing it with a new key pair`);
+      replaces.add("rotateAfter");
+    }
     if (!replaces.size) return result;
     // The order is the resource's option (replacementOrder): an explicit name deletes first, an
     // auto-name gets a new name when the engine checks the replacement, and is made first.
@@ -548,7 +573,9 @@ export const novaKeypairImpl: ResourceImpl = {
     const inputs = inputsOf(news);
     clientAt(id, olds, inputs.connection, ctx);
     const privateKey = olds.generated === true ? olds.privateKey : inputs.privateKey ? heldKey(inputs.privateKey) : null;
-    return { outs: { ...olds, ...inputs, privateKey, publicKey: olds.publicKey, userId: olds.userId, type: olds.type } };
+    // An input left out is gone (rotateAfter); the key material is as it was.
+    const { rotateAfter: _dropped, ...kept } = olds;
+    return { outs: { ...kept, ...inputs, privateKey, publicKey: olds.publicKey, userId: olds.userId, type: olds.type } };
   },
 
   async delete(id, props, ctx) {
@@ -608,6 +635,7 @@ export class NovaKeypair extends pulumi.dynamic.Resource {
         keyAlgorithm: args.keyAlgorithm,
         type: args.type,
         userId: args.userId,
+        rotateAfter: args.rotateAfter,
         connection: args.connection === undefined ? undefined : pulumi.secret(args.connection),
         fingerprint: undefined,
         createdAt: undefined,

@@ -23,6 +23,7 @@ import { z } from "zod";
 import type { OperationContext, ResourceImpl } from "../core/provider";
 import { containsUnknown, diffProps, inputsFrom, sameResolved, schemaFailures } from "../core/provider";
 import provider = require("../internal/octopus-api-key");
+import { DURATION_RULE, parseDuration, parseServiceTime, rotationDue } from "../core/duration";
 import { warn } from "../core/engine-log";
 import { InputError } from "../core/errors";
 import { isAmbiguous } from "../core/http";
@@ -44,10 +45,21 @@ export interface OctopusApiKeyArgs {
   /** What the key is for, shown in the Octopus portal. Changing it replaces the key. */
   purpose: pulumi.Input<string>;
   /**
-   * Expiry, ISO 8601 (`2027-01-31` or `2027-01-31T00:00:00Z`). Default: the server's default (180 days
-   * on current servers). Changing it replaces the key. An expired key is replaced on the next `up`.
+   * Expiry: a date, ISO 8601 (`2027-01-31` or `2027-01-31T00:00:00Z`), or a lifetime counted from the
+   * key's creation (`"90d"`, `"12h"`; units may be combined, `"1d12h"`), which every replacement key
+   * gets anew. Default: the server's default (180 days on current servers). Changing it replaces the
+   * key. An expired key is replaced on the next `up`; one whose explicit date has passed is kept, with
+   * a warning saying how to renew it, so the rest of the stack goes on.
    */
   expires?: pulumi.Input<string>;
+  /**
+   * Replace the key once it is this close to expiring (`"14d"`), on the first `preview` or `up` after
+   * that, saying "renewal due since ...": the new key is made before the old one is revoked, and
+   * every consumer of `apiKey` is updated in the same `up`. Needs an expiry (given or the server's).
+   */
+  renewBefore?: pulumi.Input<string>;
+  /** Replace the key once it is this old (`"90d"`), whatever its expiry, saying "rotation due since ...". */
+  rotateAfter?: pulumi.Input<string>;
   /** The user (`Users-N`, or a username). Default: the user the connection authenticates as. Changing it replaces the key. */
   user?: pulumi.Input<string>;
   /** Overrides the ambient connection: an API key, or a username and password to log in with. Stored as a secret. */
@@ -58,6 +70,8 @@ export interface OctopusApiKeyArgs {
 export interface ApiKeyInputs {
   purpose: string;
   expires?: string;
+  renewBefore?: string;
+  rotateAfter?: string;
   user?: string;
   connection?: OctopusConnectionArgs;
 }
@@ -79,12 +93,41 @@ const InputsSchema = z.object({
     .string({ error: "purpose must be a string" })
     .refine((s) => s.trim().length > 0, { message: "purpose must not be empty: say what the key is for" }),
   expires: z
-    .string()
-    .refine((s) => !Number.isNaN(Date.parse(s)), { message: "expires must be an ISO 8601 date or time, like 2027-01-31 or 2027-01-31T00:00:00Z" })
+    .string({ error: `expires must be an ISO 8601 date or time, like 2027-01-31, or ${DURATION_RULE}` })
+    .refine((s) => parseDuration(s) !== undefined || !Number.isNaN(Date.parse(s)), { message: `expires must be an ISO 8601 date or time, like 2027-01-31 or 2027-01-31T00:00:00Z, or ${DURATION_RULE}` })
     .optional(),
+  renewBefore: duration("renewBefore"),
+  rotateAfter: duration("rotateAfter"),
   user: z.string().refine((s) => s.trim().length > 0, { message: "user must not be empty: give a user id (Users-N) or a username, or leave it out" }).optional(),
   connection: OctopusConnectionSchema.optional(),
 });
+
+function duration(what: string) {
+  return z
+    .string({ error: `${what} must be ${DURATION_RULE}` })
+    .refine((s) => parseDuration(s) !== undefined, { message: `${what} must be ${DURATION_RULE}` })
+    .optional();
+}
+
+/** Whether a declared expiry is a lifetime (`"90d"`) rather than a date. */
+function isLifetime(expires: unknown): expires is string {
+  return parseDuration(expires) !== undefined;
+}
+
+/**
+ * Whether the key's expiry (`expiresAt`, as Octopus reports it) is what `declared` asks for: the same
+ * instant for a date; for a lifetime, the key's own lifetime (created to expiry), within a minute or
+ * 1% (the create's latency and clock skew). Unknown times never differ.
+ */
+function expiryMatches(expiresAt: unknown, created: unknown, declared: unknown): boolean {
+  if (declared === undefined || declared === null) return true;
+  if (!isLifetime(declared)) return sameInstant(expiresAt, declared);
+  const end = typeof expiresAt === "string" ? parseServiceTime(expiresAt) : undefined;
+  const start = typeof created === "string" ? parseServiceTime(created) : undefined;
+  if (end === undefined || start === undefined) return true;
+  const want = parseDuration(declared)!;
+  return Math.abs(end - start - want) <= Math.max(60_000, want / 100);
+}
 
 function sameInstant(a: unknown, b: unknown): boolean {
   if (typeof a !== "string" || typeof b !== "string") return a === b;
@@ -96,6 +139,8 @@ function sameInstant(a: unknown, b: unknown): boolean {
 /** ISO 8601 with an explicit offset, as Octopus expects; a bare date means midnight UTC. */
 function toOctopusTime(value: string | undefined): string | undefined {
   if (!value) return undefined;
+  const lifetime = parseDuration(value);
+  if (lifetime !== undefined) return new Date(Date.now() + lifetime).toISOString();
   const ms = Date.parse(value);
   return Number.isNaN(ms) ? value : new Date(ms).toISOString();
 }
@@ -105,7 +150,7 @@ function client(inputs: { connection?: OctopusConnectionArgs }, ctx: OperationCo
 }
 
 function inputsOf(props: Record<string, any>): ApiKeyInputs {
-  return inputsFrom<ApiKeyInputs>(props, ["purpose", "expires", "user", "connection"]);
+  return inputsFrom<ApiKeyInputs>(props, ["purpose", "expires", "renewBefore", "rotateAfter", "user", "connection"]);
 }
 
 /** The provider implementation, run in the Pulumi provider host. */
@@ -121,9 +166,15 @@ export const apiKeyImpl: ResourceImpl = {
     // A date in the past is a mistake in a new key (Octopus would reject it). In a key that exists,
     // the same date merely says the key has expired: that must not fail every preview of the stack
     // (diff warns and says how to renew it).
-    const past = typeof news.expires === "string" && !containsUnknown(news.expires) && Date.parse(news.expires) <= Date.now();
+    const past = typeof news.expires === "string" && !containsUnknown(news.expires) && !isLifetime(news.expires) && Date.parse(news.expires) <= Date.now();
     if (past && !(typeof olds.expires === "string" && sameInstant(olds.expires, news.expires))) {
       failures.push({ property: "expires", reason: "expires is in the past; Octopus would reject it: give a later date" });
+    }
+    // A key renewed as soon as it is made would be replaced on every `up`.
+    const lifetime = parseDuration(news.expires);
+    const margin = parseDuration(news.renewBefore);
+    if (lifetime !== undefined && margin !== undefined && margin >= lifetime) {
+      failures.push({ property: "renewBefore", reason: `renewBefore ("${String(news.renewBefore)}") must be shorter than the key's lifetime, expires ("${String(news.expires)}"), or every \`up\` would replace the key` });
     }
     return failures.length ? { inputs: news, failures } : { inputs: news };
   },
@@ -137,7 +188,10 @@ export const apiKeyImpl: ResourceImpl = {
     const result = diffProps(olds, news, [
       { name: "purpose", replaces: true },
       // Without an expiry the server chose one; only an explicit, different expiry replaces.
-      { name: "expires", replaces: true, equal: (a, b) => b === undefined || b === null || sameInstant(a, b) },
+      { name: "expires", replaces: true, equal: (a, b) => expiryMatches(a, olds.created, b) },
+      // A new margin or period takes effect from the key's own expiry and creation: stored by an update.
+      { name: "renewBefore" },
+      { name: "rotateAfter" },
       { name: "user", replaces: true, equal: () => sameUser },
       { name: "connection" },
     ]);
@@ -148,10 +202,11 @@ export const apiKeyImpl: ResourceImpl = {
     }
     // An expired key is useless: replace it.
     if (moved) return { changes: true, replaces: [...new Set([...(result.replaces ?? []), "connection"])] };
-    const expired = typeof olds.expires === "string" && !containsUnknown(news.expires) && Date.parse(olds.expires) <= Date.now();
+    const expiresAt = typeof olds.expires === "string" ? parseServiceTime(olds.expires) : undefined;
+    const expired = expiresAt !== undefined && !containsUnknown(news.expires) && expiresAt <= Date.now();
     // Expired at the date the program still gives: a new key with that date would be refused, so the
     // key stays as it is, and the user is told how to renew it, while the rest of the stack goes on.
-    if (expired && typeof news.expires === "string" && Date.parse(news.expires) <= Date.now()) {
+    if (expired && typeof news.expires === "string" && !isLifetime(news.expires) && Date.parse(news.expires) <= Date.now()) {
       await warn(
         `OctopusApiKey '${String(olds.purpose)}' (${_id}) expired on ${String(olds.expires)}, the date its \`expires\` still gives: ` +
           "set a later `expires` (or leave it out for the server's default) and run `pulumi up` to replace it with a new key, revoking this one",
@@ -160,6 +215,21 @@ export const apiKeyImpl: ResourceImpl = {
     }
     if (expired) {
       return { changes: true, replaces: [...new Set([...(result.replaces ?? []), "expires"])] };
+    }
+    // Renewal: due once the key is within renewBefore of its expiry.
+    const margin = containsUnknown(news.renewBefore) ? undefined : parseDuration(news.renewBefore);
+    if (expiresAt !== undefined && margin !== undefined && expiresAt - margin <= Date.now()) {
+      await warn(
+        `OctopusApiKey '${String(olds.purpose)}' (${_id}): renewal due since ${new Date(expiresAt - margin).toISOString()} (expires ${String(olds.expires)}, renewBefore "${String(news.renewBefore)}"): ` +
+          "replacing it with a new key, then revoking this one",
+      );
+      return { changes: true, replaces: [...new Set([...(result.replaces ?? []), "renewBefore"])] };
+    }
+    // Scheduled rotation: due once the key is older than rotateAfter.
+    const due = containsUnknown(news.rotateAfter) ? undefined : rotationDue(olds.created, news.rotateAfter);
+    if (due !== undefined && due <= Date.now()) {
+      await warn(`OctopusApiKey '${String(olds.purpose)}' (${_id}): rotation due since ${new Date(due).toISOString()} (created ${String(olds.created)}, rotateAfter "${String(news.rotateAfter)}"): replacing it with a new key, then revoking this one`);
+      return { changes: true, replaces: [...new Set([...(result.replaces ?? []), "rotateAfter"])] };
     }
     return result;
   },
@@ -228,7 +298,9 @@ export const apiKeyImpl: ResourceImpl = {
     const inputs = inputsOf(news);
     const old = olds as ApiKeyOutputs;
     octopusClientAt(ctx.resource, id, old.endpoint, inputs.connection, ctx);
-    return { outs: { ...old, ...inputs, ...(old.expires ? { expires: old.expires } : {}) } };
+    // An input left out is gone (renewBefore, rotateAfter); the key's own times are as they were.
+    const { renewBefore: _r, rotateAfter: _a, ...kept } = old;
+    return { outs: { ...kept, ...inputs, ...(old.expires ? { expires: old.expires } : {}) } };
   },
 
   async delete(id, props, ctx) {
@@ -277,6 +349,8 @@ export class OctopusApiKey extends pulumi.dynamic.Resource {
       {
         purpose: args.purpose,
         expires: args.expires,
+        renewBefore: args.renewBefore,
+        rotateAfter: args.rotateAfter,
         user: args.user,
         connection: args.connection === undefined ? undefined : pulumi.secret(args.connection),
         apiKey: undefined,

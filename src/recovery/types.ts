@@ -83,13 +83,7 @@ export const resolution = {
   discarded: (p: PendingCreate, removals: Removal[], detail: string): Resolution => ({ urn: p.urn, resource: p.resource, outcome: "discarded", detail, removals }),
 };
 
-/** Parses a service timestamp (ISO 8601; Nova's has no zone and means UTC) to epoch ms, or undefined. */
-export function parseServiceTime(value: string | null | undefined): number | undefined {
-  if (!value) return undefined;
-  const withZone = /[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : `${value}Z`;
-  const ms = Date.parse(withZone);
-  return Number.isNaN(ms) ? undefined : ms;
-}
+export { parseServiceTime } from "../core/duration";
 
 /** Groups items by a key, keeping first-seen order. */
 export function groupBy<T>(items: readonly T[], key: (item: T) => string): T[][] {

@@ -124,6 +124,27 @@ describe("NovaKeypair provider (emulator)", () => {
     }
   });
 
+  it("rotateAfter on a generated pair: nothing before it falls due, then a replacement that says why; refused on an imported key", async () => {
+    const args = inputs({ rotateAfter: "2s" });
+    assert.deepEqual((await provider.check({}, args)).failures ?? [], []);
+    const created = await provider.create(args);
+    assert.ok(Date.parse(created.outs!.createdAt) > Date.now() - 60_000, "createdAt recorded at the create (Nova's answer has none)");
+    const early = await captureWarnings(() => provider.diff(created.id, created.outs!, args));
+    assert.equal(early.result.changes, false);
+    await new Promise((r) => setTimeout(r, 2_100));
+    const due = await captureWarnings(() => provider.diff(created.id, created.outs!, args));
+    assert.deepEqual(due.result.replaces, ["rotateAfter"]);
+    assert.match(due.text, new RegExp(`NovaKeypair ${created.id}: rotation due since \\S+ \\(made \\S+, rotateAfter "2s"\\): replacing it with a new key pair`));
+    // Nova's own created_at (no zone: UTC), after a refresh, counts the same way.
+    const read = await provider.read!(created.id, created.outs!);
+    assert.doesNotMatch(String(read.props!.createdAt), /Z$/);
+    assert.deepEqual((await provider.diff(created.id, read.props!, args)).replaces, ["rotateAfter"]);
+    assert.equal((await provider.diff(created.id, read.props!, { ...args, rotateAfter: "1d" })).replaces, undefined, "a longer period: an update");
+    await provider.delete(created.id, created.outs!);
+    await expectCheckFailure(provider, inputs({ publicKey: imported.publicKey, rotateAfter: "90d" }), "rotateAfter", /applies to generated key pairs; an imported key rotates with its source/);
+    await expectCheckFailure(provider, inputs({ rotateAfter: "90 days" }), "rotateAfter", /rotateAfter must be a duration like "90d"/);
+  });
+
   it("diff: every change replaces; the order is the resource's option, never the diff's", async () => {
     const base = { name: "k", publicKey: imported.publicKey, privateKey: null, fingerprint: imported.md5Fingerprint, userId: "u", type: "ssh", connection: conn(), __provider: "p" };
     const other = generateKeyPair({ algorithm: "ed25519" });

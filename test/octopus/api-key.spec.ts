@@ -252,4 +252,58 @@ describe("OctopusApiKey provider (emulator)", () => {
     created.push(result.outs!.apiKey);
     assert.ok(emulator.state.apiKeys.has(result.id));
   });
+
+  describe("expiry and rotation (issue 14, items 4 and 5)", () => {
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+    it("expires as a lifetime: the key expires that long after its creation; the same lifetime is no change, another replaces", async () => {
+      const inputs = { purpose: "lifetime", expires: "90d", connection: byKey() };
+      assert.deepEqual((await provider.check({}, inputs)).failures ?? [], []);
+      const result = await provider.create(inputs);
+      created.push(result.outs!.apiKey);
+      const lifetime = Date.parse(result.outs!.expires) - Date.now();
+      assert.ok(Math.abs(lifetime - 90 * 86_400_000) < 60_000, `expires in 90 days (${lifetime} ms)`);
+      assert.equal(emu.get().state.apiKeys.get(result.id)!.Expires, result.outs!.expires);
+      assert.equal((await provider.diff(result.id, result.outs!, inputs)).changes, false, "90d is still 90d on the next up");
+      assert.deepEqual((await provider.diff(result.id, result.outs!, { ...inputs, expires: "30d" })).replaces, ["expires"]);
+      assert.deepEqual((await provider.diff(result.id, result.outs!, { ...inputs, expires: inFuture(10) })).replaces, ["expires"]);
+      await provider.delete(result.id, result.outs!);
+    });
+
+    it("renewBefore: nothing until the key is that close to expiring, then a replacement that says why", async () => {
+      const inputs = { purpose: "renewed", expires: "1h", renewBefore: "59m58s", connection: byKey() };
+      const result = await provider.create(inputs);
+      created.push(result.outs!.apiKey);
+      const early = await captureWarnings(() => provider.diff(result.id, result.outs!, inputs));
+      assert.equal(early.result.changes, false, "not yet due (due 2 s after creation)");
+      assert.equal(early.text, "");
+      await sleep(2_100);
+      const due = await captureWarnings(() => provider.diff(result.id, result.outs!, inputs));
+      assert.deepEqual(due.result.replaces, ["renewBefore"]);
+      assert.match(due.text, /OctopusApiKey 'renewed' \(.*\): renewal due since \S+Z \(expires \S+, renewBefore "59m58s"\): replacing it with a new key, then revoking this one/);
+      // A wider margin set later is an update (state only) until it falls due.
+      assert.equal((await provider.diff(result.id, result.outs!, { ...inputs, renewBefore: "1m" })).changes, true);
+      assert.equal((await provider.diff(result.id, result.outs!, { ...inputs, renewBefore: "1m" })).replaces, undefined);
+      await provider.delete(result.id, result.outs!);
+    });
+
+    it("rotateAfter: replaced once the key is that old, whatever its expiry", async () => {
+      const inputs = { purpose: "rotated", rotateAfter: "2s", connection: byKey() };
+      const result = await provider.create(inputs);
+      created.push(result.outs!.apiKey);
+      assert.equal((await provider.diff(result.id, result.outs!, inputs)).changes, false);
+      await sleep(2_100);
+      const due = await captureWarnings(() => provider.diff(result.id, result.outs!, inputs));
+      assert.deepEqual(due.result.replaces, ["rotateAfter"]);
+      assert.match(due.text, /rotation due since \S+ \(created \S+, rotateAfter "2s"\)/);
+      await provider.delete(result.id, result.outs!);
+    });
+
+    it("bad durations and a margin as long as the lifetime fail check, naming the property", async () => {
+      await expectCheckFailure(provider, { purpose: "p", expires: "90 days" }, "expires", /ISO 8601 date or time.*or a duration like "90d"/);
+      await expectCheckFailure(provider, { purpose: "p", renewBefore: "2w" }, "renewBefore", /renewBefore must be a duration like "90d"/);
+      await expectCheckFailure(provider, { purpose: "p", rotateAfter: "soon" }, "rotateAfter", /rotateAfter must be a duration/);
+      await expectCheckFailure(provider, { purpose: "p", expires: "30d", renewBefore: "30d" }, "renewBefore", /must be shorter than the key's lifetime/);
+    });
+  });
 });

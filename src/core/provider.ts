@@ -130,7 +130,7 @@ async function run(impl: ResourceImpl, op: Operation, ctx: OperationContext, arg
       }
       case "diff": {
         const [id, olds, news] = args as [string, Props, Props];
-        return await impl.diff(id, olds ?? {}, news ?? {}, ctx);
+        return engineNamesChanges(await impl.diff(id, olds ?? {}, news ?? {}, ctx), olds ?? {});
       }
       case "create": {
         const [inputs] = args as [Props];
@@ -179,6 +179,25 @@ async function run(impl: ResourceImpl, op: Operation, ctx: OperationContext, arg
     }
     throw failure;
   }
+}
+
+/** A diff result, with the properties found changed (diffProps), which the dynamic host cannot send. */
+export type DiffOutcome = pulumi.dynamic.DiffResult & { changedKeys?: readonly string[] };
+
+/**
+ * `replaceOnChanges` needs the names of the changed properties, and the dynamic provider host of
+ * @pulumi/pulumi 3.248 sends none: to the engine, "changes: true" names nothing, and no
+ * replaceOnChanges ever applies. "changes: unknown" makes the engine compare old and new inputs
+ * itself and name what differs. That is given only for an in-place change that the inputs show:
+ * every changed property was in the old state (so the engine's comparison sees it too). A change
+ * only the provider can see (a half-made object's missing outputs, drift, due rotations, moves) or any
+ * replacement keeps the provider's own answer.
+ */
+export function engineNamesChanges(result: DiffOutcome, olds: Props): pulumi.dynamic.DiffResult {
+  const { changedKeys, ...diff } = result;
+  if (diff.changes !== true || diff.replaces?.length || diff.deleteBeforeReplace || !changedKeys?.length) return diff;
+  if (!changedKeys.every((k) => olds[k] !== undefined && olds[k] !== null)) return diff;
+  return { ...diff, changes: undefined };
 }
 
 /**
@@ -334,7 +353,7 @@ export interface DiffField {
  * Compares old outputs with new inputs over the given fields, and the serialized provider itself (so
  * new provider code reaches state; pulumi/pulumi#6490). Unknown new values count as changes.
  */
-export function diffProps(olds: Props, news: Props, fields: readonly DiffField[], options: { deleteBeforeReplace?: boolean } = {}): pulumi.dynamic.DiffResult {
+export function diffProps(olds: Props, news: Props, fields: readonly DiffField[], options: { deleteBeforeReplace?: boolean } = {}): DiffOutcome {
   const changed: string[] = [];
   const replaces: string[] = [];
   for (const field of fields) {
@@ -349,6 +368,7 @@ export function diffProps(olds: Props, news: Props, fields: readonly DiffField[]
   const providerChanged = olds.__provider !== undefined && news.__provider !== undefined && olds.__provider !== news.__provider;
   return {
     changes: changed.length > 0 || providerChanged,
+    changedKeys: changed,
     ...(replaces.length ? { replaces } : {}),
     ...(replaces.length && options.deleteBeforeReplace ? { deleteBeforeReplace: true } : {}),
   };

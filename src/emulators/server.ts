@@ -71,7 +71,16 @@ export interface RecordedRequest {
   response?: EmulatorResponse;
   /** `Date.now()` when the request arrived. */
   at: number;
+  /**
+   * When the service acted on the request, as a position in one order shared by every emulator in
+   * this process (handlers run one at a time): which of two services changed first. Absent for a
+   * request that was not processed (a fault answered it, or it is still in flight).
+   */
+  applied?: number;
 }
+
+/** The order in which emulator handlers ran, across every emulator in this process (see `applied`). */
+let appliedCounter = 0;
 
 /** The request log: a plain array of every request, in arrival order, plus `clear()`. */
 export type RequestLog = RecordedRequest[] & {
@@ -384,6 +393,7 @@ export async function startEmulatorServer(handler: EmulatorHandler, options: Emu
     let response: EmulatorResponse;
     try {
       response = await handler(request);
+      record.applied = ++appliedCounter;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       response = { status: 500, body: errorBody(500, `Emulator handler failed: ${message}`) };

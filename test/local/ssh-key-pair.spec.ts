@@ -7,7 +7,7 @@ import { createPrivateKey, createPublicKey } from "node:crypto";
 import { sshKeyPairProvider } from "../../src/local/ssh-key-pair";
 import { inspectPrivateKey } from "../../src/ssh/keys";
 import { expectedFingerprints, findSshKeygen, sshKeygenFingerprints, sshPublicBlob } from "../support/keys";
-import { captureWarnings, expectCheckFailure } from "../support/provider";
+import { captureWarnings, expectCheckFailure, changed } from "../support/provider";
 import type { Provider } from "../support/provider";
 
 const provider = sshKeyPairProvider as Provider;
@@ -46,15 +46,15 @@ describe("SshKeyPair provider", () => {
   it("a new comment is an update: the same key, the new comment; algorithm and bits replace", async () => {
     const { id, outs } = await provider.create({ comment: "old" });
     const d = await provider.diff(id, outs!, { comment: "new" });
-    assert.equal(d.changes, true);
+    assert.equal(changed(d), true);
     assert.equal(d.replaces, undefined);
     const updated = (await provider.update(id, outs!, { comment: "new" })).outs!;
     assert.equal(updated.fingerprint, outs!.fingerprint);
     assert.match(updated.publicKey, / new$/);
     assert.equal(inspectPrivateKey(updated.privateKey).fingerprint, outs!.fingerprint);
-    assert.equal((await provider.diff(id, outs!, { comment: "old" })).changes, false);
+    assert.equal(changed((await provider.diff(id, outs!, { comment: "old" }))), false);
     assert.deepEqual((await provider.diff(id, outs!, { comment: "old", keyAlgorithm: "rsa" })).replaces, ["keyAlgorithm"]);
-    assert.equal((await provider.diff(id, outs!, { comment: "old", keyAlgorithm: "ed25519" })).changes, false, "the default, spelled out");
+    assert.equal(changed((await provider.diff(id, outs!, { comment: "old", keyAlgorithm: "ed25519" }))), false, "the default, spelled out");
     const read = await provider.read!(id, outs!);
     assert.deepEqual(read.props, outs, "nothing to read: the state is the only copy");
   });
@@ -74,7 +74,7 @@ describe("SshKeyPair rotateAfter", () => {
   it("nothing changes before it falls due; once due, a replacement, with the reason", async () => {
     const { id, outs } = await provider.create({ rotateAfter: "2s" });
     const early = await captureWarnings(() => provider.diff(id, outs!, { rotateAfter: "2s" }));
-    assert.equal(early.result.changes, false, "not due yet");
+    assert.equal(changed(early.result), false, "not due yet");
     assert.equal(early.text, "");
     await new Promise((r) => setTimeout(r, 2100));
     const due = await captureWarnings(() => provider.diff(id, outs!, { rotateAfter: "2s" }));
@@ -83,7 +83,7 @@ describe("SshKeyPair rotateAfter", () => {
     // A longer period, not due: an update that stores it (same key).
     const longer = await provider.diff(id, outs!, { rotateAfter: "90d" });
     assert.equal(longer.replaces, undefined);
-    assert.equal(longer.changes, true);
+    assert.equal(changed(longer), true);
     const updated = (await provider.update(id, outs!, { rotateAfter: "90d" })).outs!;
     assert.equal(updated.fingerprint, outs!.fingerprint);
     assert.equal(updated.rotateAfter, "90d");

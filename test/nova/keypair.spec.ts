@@ -12,7 +12,7 @@ import type { NovaEmulator } from "../../src/emulators/nova";
 import { resetRunRecord } from "../../src/core/provider";
 import { novaKeypairProvider } from "../../src/nova/keypair";
 import { generateKeyPair, inspectPrivateKey } from "../../src/ssh/keys";
-import { captureWarnings, errorCollector, expectCheckFailure, withEnv } from "../support/provider";
+import { captureWarnings, errorCollector, expectCheckFailure, withEnv, changed } from "../support/provider";
 import type { Provider } from "../support/provider";
 import { novaKeypairMadeElsewhere } from "../support/outside";
 
@@ -130,7 +130,7 @@ describe("NovaKeypair provider (emulator)", () => {
     const created = await provider.create(args);
     assert.ok(Date.parse(created.outs!.createdAt) > Date.now() - 60_000, "createdAt recorded at the create (Nova's answer has none)");
     const early = await captureWarnings(() => provider.diff(created.id, created.outs!, args));
-    assert.equal(early.result.changes, false);
+    assert.equal(changed(early.result), false);
     await new Promise((r) => setTimeout(r, 2_100));
     const due = await captureWarnings(() => provider.diff(created.id, created.outs!, args));
     assert.deepEqual(due.result.replaces, ["rotateAfter"]);
@@ -161,7 +161,7 @@ describe("NovaKeypair provider (emulator)", () => {
       const news = { ...base, ...row.change };
       delete (news as Record<string, unknown>).privateKey;
       const d = await provider.diff("k", base, news);
-      assert.equal(d.changes, row.changes, row.name);
+      assert.equal(changed(d), row.changes, row.name);
       assert.deepEqual(d.replaces, row.replaces, row.name);
       // An auto-named pair gets a new name when the engine checks the replacement, and is made first;
       // an explicitly named one deletes first by the class's default option (replacementOrder).
@@ -237,7 +237,7 @@ describe("NovaKeypair provider (emulator)", () => {
       assert.equal(created.outs!.privateKey, null);
       const next = await provider.check(created.outs!, args);
       assert.equal(next.inputs!.adopt, undefined, "adopt acts once");
-      assert.equal((await provider.diff(name, created.outs!, next.inputs!)).changes, false);
+      assert.equal(changed((await provider.diff(name, created.outs!, next.inputs!))), false);
       // A new key with adopt still declared: replaced as the engine does it (diff, delete first,
       // check again without the old inputs, create), which makes a new pair rather than adopting.
       const rotated = { ...args, publicKey: stranger.publicKey };
@@ -263,11 +263,11 @@ describe("NovaKeypair provider (emulator)", () => {
       const read = await provider.read!(name, created.outs!);
       assert.equal(read.props!.privateKey, held.privateKey, "refresh keeps it");
       const next = (await provider.check(read.props!, args)).inputs!;
-      assert.equal((await provider.diff(name, read.props!, next)).changes, false);
+      assert.equal(changed((await provider.diff(name, read.props!, next))), false);
       // The same key given as its public half instead: an update of the output, not a new pair.
       const asPublic = (await provider.check(read.props!, inputs({ name, publicKey: held.publicKey }))).inputs!;
       const d = await provider.diff(name, read.props!, asPublic);
-      assert.equal(d.changes, true);
+      assert.equal(changed(d), true);
       assert.equal(d.replaces, undefined);
       assert.equal((await provider.update(name, read.props!, asPublic)).outs!.privateKey, null, "no private key is claimed any more");
       // Given without its final newline (as `pulumi config set` stores it): the output is still a usable key file.
@@ -427,7 +427,7 @@ describe("NovaKeypair provider (emulator)", () => {
       const [a, b] = [certificate("one"), certificate("two")];
       const created = await provider.create(inputs({ type: "x509", publicKey: a }));
       const olds = created.outs!;
-      assert.equal((await provider.diff(created.id, olds, { ...inputs({ type: "x509", publicKey: a }), name: olds.name })).changes, false);
+      assert.equal(changed((await provider.diff(created.id, olds, { ...inputs({ type: "x509", publicKey: a }), name: olds.name }))), false);
       assert.deepEqual((await provider.diff(created.id, olds, { ...inputs({ type: "x509", publicKey: b }), name: olds.name })).replaces, ["publicKey"], "another certificate is another key pair");
       // Replaced outside Pulumi: refresh shows the certificate Nova now holds.
       stored(olds.name)!.publicKey = b;

@@ -3,7 +3,7 @@
 import { strict as assert } from "node:assert";
 import { octopusApiKeyProvider } from "../../src/octopus/api-key";
 import { NO_OCTOPUS_ENV, useOctopusEmulator } from "../support/octopus";
-import { captureWarnings, errorCollector, expectCheckFailure, withEnv } from "../support/provider";
+import { captureWarnings, errorCollector, expectCheckFailure, withEnv, changed } from "../support/provider";
 import type { Provider } from "../support/provider";
 
 const provider = octopusApiKeyProvider as Provider;
@@ -102,7 +102,7 @@ describe("OctopusApiKey provider (emulator)", () => {
     assert.equal(result.outs!.userId, svc.id);
     assert.equal(result.outs!.user, "deploy-bot");
     const d = await provider.diff(result.id, result.outs!, { purpose: "bot", user: svc.id, connection: byKey() });
-    assert.equal(d.changes, false, "the same user named by id is not a change");
+    assert.equal(changed(d), false, "the same user named by id is not a change");
   });
 
   it("keeps an explicit expiry, compares it by instant, and replaces the key when it changes", async () => {
@@ -112,13 +112,13 @@ describe("OctopusApiKey provider (emulator)", () => {
     assert.equal(Date.parse(result.outs!.expires), Date.parse(`${when}T00:00:00Z`));
     const olds = result.outs!;
     const same = await provider.diff(result.id, olds, { purpose: "expiring", expires: `${when}T00:00:00.000+00:00`, connection: byKey() });
-    assert.equal(same.changes, false);
+    assert.equal(changed(same), false);
     const later = await provider.diff(result.id, olds, { purpose: "expiring", expires: inFuture(60), connection: byKey() });
     assert.deepEqual(later.replaces, ["expires"]);
     const purpose = await provider.diff(result.id, olds, { purpose: "other", expires: when, connection: byKey() });
     assert.deepEqual(purpose.replaces, ["purpose"]);
     const conn = await provider.diff(result.id, olds, { purpose: "expiring", expires: when, connection: byLogin() });
-    assert.equal(conn.changes, true);
+    assert.equal(changed(conn), true);
     assert.equal(conn.replaces, undefined, "a connection change is never a replacement");
     const updated = await provider.update(result.id, olds, { purpose: "expiring", expires: when, connection: byLogin() });
     assert.equal(updated.outs!.apiKey, olds.apiKey);
@@ -127,7 +127,7 @@ describe("OctopusApiKey provider (emulator)", () => {
 
   it("an expired key without an explicit date is replaced on the next up", async () => {
     const d = await provider.diff("apikeys-x", { purpose: "p", expires: new Date(Date.now() - 1000).toISOString(), userId: "Users-1" }, { purpose: "p" });
-    assert.equal(d.changes, true);
+    assert.equal(changed(d), true);
     assert.deepEqual(d.replaces, ["expires"]);
   });
 
@@ -264,7 +264,7 @@ describe("OctopusApiKey provider (emulator)", () => {
       const lifetime = Date.parse(result.outs!.expires) - Date.now();
       assert.ok(Math.abs(lifetime - 90 * 86_400_000) < 60_000, `expires in 90 days (${lifetime} ms)`);
       assert.equal(emu.get().state.apiKeys.get(result.id)!.Expires, result.outs!.expires);
-      assert.equal((await provider.diff(result.id, result.outs!, inputs)).changes, false, "90d is still 90d on the next up");
+      assert.equal(changed((await provider.diff(result.id, result.outs!, inputs))), false, "90d is still 90d on the next up");
       assert.deepEqual((await provider.diff(result.id, result.outs!, { ...inputs, expires: "30d" })).replaces, ["expires"]);
       assert.deepEqual((await provider.diff(result.id, result.outs!, { ...inputs, expires: inFuture(10) })).replaces, ["expires"]);
       await provider.delete(result.id, result.outs!);
@@ -275,14 +275,14 @@ describe("OctopusApiKey provider (emulator)", () => {
       const result = await provider.create(inputs);
       created.push(result.outs!.apiKey);
       const early = await captureWarnings(() => provider.diff(result.id, result.outs!, inputs));
-      assert.equal(early.result.changes, false, "not yet due (due 2 s after creation)");
+      assert.equal(changed(early.result), false, "not yet due (due 2 s after creation)");
       assert.equal(early.text, "");
       await sleep(2_100);
       const due = await captureWarnings(() => provider.diff(result.id, result.outs!, inputs));
       assert.deepEqual(due.result.replaces, ["renewBefore"]);
       assert.match(due.text, /OctopusApiKey 'renewed' \(.*\): renewal due since \S+Z \(expires \S+, renewBefore "59m58s"\): replacing it with a new key, then revoking this one/);
       // A wider margin set later is an update (state only) until it falls due.
-      assert.equal((await provider.diff(result.id, result.outs!, { ...inputs, renewBefore: "1m" })).changes, true);
+      assert.equal(changed((await provider.diff(result.id, result.outs!, { ...inputs, renewBefore: "1m" }))), true);
       assert.equal((await provider.diff(result.id, result.outs!, { ...inputs, renewBefore: "1m" })).replaces, undefined);
       await provider.delete(result.id, result.outs!);
     });
@@ -291,7 +291,7 @@ describe("OctopusApiKey provider (emulator)", () => {
       const inputs = { purpose: "rotated", rotateAfter: "2s", connection: byKey() };
       const result = await provider.create(inputs);
       created.push(result.outs!.apiKey);
-      assert.equal((await provider.diff(result.id, result.outs!, inputs)).changes, false);
+      assert.equal(changed((await provider.diff(result.id, result.outs!, inputs))), false);
       await sleep(2_100);
       const due = await captureWarnings(() => provider.diff(result.id, result.outs!, inputs));
       assert.deepEqual(due.result.replaces, ["rotateAfter"]);

@@ -8,7 +8,7 @@ import { octopusSshAccountProvider } from "../../src/octopus/ssh-account";
 import { generateKeyPair, inspectPrivateKey } from "../../src/ssh/keys";
 import { NO_OCTOPUS_ENV, useOctopusEmulator } from "../support/octopus";
 import { octopusAccountMadeElsewhere } from "../support/outside";
-import { captureWarnings, errorCollector, expectCheckFailure, withEnv } from "../support/provider";
+import { captureWarnings, errorCollector, expectCheckFailure, withEnv, changed } from "../support/provider";
 import type { Provider } from "../support/provider";
 
 const provider = octopusSshAccountProvider as Provider;
@@ -73,7 +73,7 @@ describe("OctopusSshAccount provider (emulator)", () => {
     emulator.requests.clear();
     const renamed = { ...checked.inputs, name: `${args.name}-renamed` };
     const d1 = await provider.diff(created.id, outs, renamed);
-    assert.equal(d1.changes, true);
+    assert.equal(changed(d1), true);
     assert.equal(d1.replaces, undefined);
     const updated = await provider.update(created.id, outs, renamed);
     assert.equal(emulator.requests.length, 1);
@@ -89,7 +89,7 @@ describe("OctopusSshAccount provider (emulator)", () => {
     emulator.requests.clear();
     const rotatedArgs = { ...renamed, privateKey: rotated.privateKey };
     const d2 = await provider.diff(created.id, updated.outs!, rotatedArgs);
-    assert.equal(d2.changes, true);
+    assert.equal(changed(d2), true);
     assert.equal(d2.replaces, undefined, "rotation is in place");
     const rotatedOuts = (await provider.update(created.id, updated.outs!, rotatedArgs)).outs!;
     assert.equal(emulator.requests.length, 1);
@@ -101,7 +101,7 @@ describe("OctopusSshAccount provider (emulator)", () => {
     emulator.requests.clear();
     const reconnected = { ...rotatedArgs, connection: { ...conn(), space: "Spaces-1" } };
     const d3 = await provider.diff(created.id, rotatedOuts, reconnected);
-    assert.equal(d3.changes, true);
+    assert.equal(changed(d3), true);
     assert.equal(d3.replaces, undefined);
     await provider.update(created.id, rotatedOuts, reconnected);
     assert.equal(emulator.requests.length, 0);
@@ -141,14 +141,14 @@ describe("OctopusSshAccount provider (emulator)", () => {
     const created = await provider.create(inputs({ privateKey: ed25519.privateKey.trimEnd() }));
     assert.equal(decoded(created.id), ed25519.privateKey);
     const d = await provider.diff(created.id, created.outs!, { ...created.outs, privateKey: ed25519.privateKey });
-    assert.equal(d.changes, false, "with or without the final newline it is the same key");
+    assert.equal(changed(d), false, "with or without the final newline it is the same key");
     await provider.delete(created.id, created.outs!);
   });
 
   it("the same key written another way (base64 instead of PEM) is not a change", async () => {
     const created = await provider.create(inputs({ privateKey: rsaPkcs1 }));
     const d = await provider.diff(created.id, created.outs!, { ...created.outs, privateKey: Buffer.from(rsaPkcs1).toString("base64") });
-    assert.equal(d.changes, false);
+    assert.equal(changed(d), false);
     await provider.delete(created.id, created.outs!);
   });
 
@@ -182,7 +182,7 @@ describe("OctopusSshAccount provider (emulator)", () => {
     assert.deepEqual(read.inputs!.environmentIds, ["Environments-9"]);
     assert.equal(read.inputs!.privateKey, args.privateKey, "secrets are kept through a refresh");
     const d = await provider.diff(created.id, read.props!, args);
-    assert.equal(d.changes, true);
+    assert.equal(changed(d), true);
     await provider.update(created.id, read.props!, args);
     assert.equal(stored(created.id).Name, args.name);
     assert.deepEqual(stored(created.id).EnvironmentIds, []);
@@ -193,7 +193,7 @@ describe("OctopusSshAccount provider (emulator)", () => {
     const created = await provider.create(args);
     stored(created.id).PrivateKeyFile = null;
     const read = await provider.read!(created.id, created.outs!);
-    assert.equal((await provider.diff(created.id, read.props!, args)).changes, true);
+    assert.equal(changed((await provider.diff(created.id, read.props!, args))), true);
     await provider.update(created.id, read.props!, args);
     assert.equal(decoded(created.id), ed25519.privateKey);
   });
@@ -214,7 +214,7 @@ describe("OctopusSshAccount provider (emulator)", () => {
     assert.equal(created.outs!.spaceId, space.Id);
     assert.equal(stored(created.id).SpaceId, space.Id);
     const same = await provider.diff(created.id, created.outs!, { ...created.outs, space: space.Id });
-    assert.equal(same.changes, false);
+    assert.equal(changed(same), false);
     const moved = await provider.diff(created.id, created.outs!, { ...created.outs, space: "Spaces-1" });
     assert.deepEqual(moved.replaces, ["space"]);
   });
@@ -238,7 +238,7 @@ describe("OctopusSshAccount provider (emulator)", () => {
     ];
     for (const row of table) {
       const d = await provider.diff("Accounts-1", base, { ...base, ...row.change });
-      assert.equal(d.changes, row.changes, row.name);
+      assert.equal(changed(d), row.changes, row.name);
       assert.deepEqual(d.replaces, row.replaces, row.name);
       assert.equal(d.deleteBeforeReplace, undefined, row.name);
     }
@@ -350,9 +350,9 @@ describe("OctopusSshAccount provider (emulator)", () => {
       // Managed from then on: no diff, refresh agrees, destroy deletes it.
       const next = await provider.check(created.outs!, args);
       assert.equal(next.inputs!.adopt, undefined, "adopt acts once");
-      assert.equal((await provider.diff(id, created.outs!, next.inputs!)).changes, false);
+      assert.equal(changed((await provider.diff(id, created.outs!, next.inputs!))), false);
       const read = await provider.read!(id, created.outs!);
-      assert.equal((await provider.diff(id, read.props!, next.inputs!)).changes, false);
+      assert.equal(changed((await provider.diff(id, read.props!, next.inputs!))), false);
       // In the run that adopted it, a delete of the account belongs to a resource that gave it up
       // (a replacement that creates first): the account stays, it is the adopter's now.
       await provider.delete(id, created.outs!);

@@ -17,7 +17,7 @@ import { octopusSshAccountProvider } from "../../src/octopus/ssh-account";
 import { generateKeyPair } from "../../src/ssh/keys";
 import { tfcSshKeyProvider } from "../../src/tfc/ssh-key";
 import { NO_OCTOPUS_ENV } from "../support/octopus";
-import { failure, withEnv } from "../support/provider";
+import { failure, withEnv, changed } from "../support/provider";
 import type { Provider } from "../support/provider";
 
 const key = generateKeyPair({ algorithm: "ed25519" });
@@ -62,7 +62,7 @@ describe("location: a move is a replacement or a clear error, never a silent sta
       }
       const rotated = one.createUser({ username: "other-admin", isAdmin: true, apiKey: true });
       const d1 = await account.diff(created.id, olds, { ...olds, connection: { serverUrl: one.url, apiKey: rotated.apiKey! } });
-      assert.equal(d1.changes, true, "a new credential is a change (in state only)");
+      assert.equal(changed(d1), true, "a new credential is a change (in state only)");
       assert.equal(d1.replaces, undefined, "but not a move");
       const d2 = await account.diff(created.id, olds, { ...olds, connection: { serverUrl: two.url, apiKey: two.admin.apiKey! } });
       assert.deepEqual(d2.replaces, ["connection"], "another server replaces the account");

@@ -103,3 +103,11 @@ export async function captureWarnings<T>(fn: () => Promise<T>): Promise<{ result
     process.stderr.write = write;
   }
 }
+
+/**
+ * Whether a diff reports a change: `true`, or `undefined` (an in-place change the provider leaves the
+ * engine to name from the inputs, so that replaceOnChanges applies: core/provider engineNamesChanges).
+ */
+export function changed(diff: { changes?: boolean }): boolean {
+  return diff.changes !== false;
+}

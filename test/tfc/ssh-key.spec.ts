@@ -9,7 +9,7 @@ import { startTfcEmulator } from "../../src/emulators/tfc";
 import type { TfcEmulator } from "../../src/emulators/tfc";
 import { generateKeyPair } from "../../src/ssh/keys";
 import { tfcSshKeyProvider } from "../../src/tfc/ssh-key";
-import { captureWarnings, errorCollector, expectCheckFailure, withEnv } from "../support/provider";
+import { captureWarnings, errorCollector, expectCheckFailure, withEnv, changed } from "../support/provider";
 import type { Provider } from "../support/provider";
 import { tfcKeyMadeElsewhere } from "../support/outside";
 
@@ -68,7 +68,7 @@ describe("TfcSshKey provider (emulator)", () => {
     tfc.requests.clear();
     const renamed = { ...args, name: `${args.name}-renamed` };
     const d = await provider.diff(created.id, outs, renamed);
-    assert.equal(d.changes, true);
+    assert.equal(changed(d), true);
     assert.equal(d.replaces, undefined);
     const updated = await provider.update(created.id, outs, renamed);
     assert.deepEqual(tfc.requests.map((r) => r.method), ["PATCH"]);
@@ -100,7 +100,7 @@ describe("TfcSshKey provider (emulator)", () => {
     ];
     for (const row of table) {
       const d = await provider.diff("sshkey-x", base, { ...base, ...row.change });
-      assert.equal(d.changes, row.changes, row.name);
+      assert.equal(changed(d), row.changes, row.name);
       assert.deepEqual(d.replaces, row.replaces, row.name);
     }
   });
@@ -110,7 +110,7 @@ describe("TfcSshKey provider (emulator)", () => {
       const created = await provider.create({ name: "from-env", privateKey: key.privateKey });
       assert.equal(created.outs!.organization, tfc.organization);
       const d = await provider.diff(created.id, created.outs!, { name: "from-env", privateKey: key.privateKey });
-      assert.equal(d.changes, false, "the organization resolved the same way is not a change");
+      assert.equal(changed(d), false, "the organization resolved the same way is not a change");
       await provider.delete(created.id, created.outs!);
     });
     const p = { ...provider } as Provider;
@@ -130,7 +130,7 @@ describe("TfcSshKey provider (emulator)", () => {
     assert.equal(read.props!.name, "renamed in the UI");
     assert.equal(read.inputs!.name, "renamed in the UI");
     assert.equal(read.inputs!.privateKey, args.privateKey);
-    assert.equal((await provider.diff(created.id, read.props!, args)).changes, true);
+    assert.equal(changed((await provider.diff(created.id, read.props!, args))), true);
     tfc.state.sshKeys.delete(created.id);
     assert.equal((await provider.read!(created.id, read.props!)).id, undefined);
   });
@@ -213,7 +213,7 @@ describe("TfcSshKey provider (emulator)", () => {
       // The next up: check drops adopt (it acted once); nothing changes.
       const next = await provider.check(args, args);
       assert.equal(next.inputs!.adopt, undefined);
-      assert.equal((await provider.diff(id, created.outs!, next.inputs!)).changes, false);
+      assert.equal(changed((await provider.diff(id, created.outs!, next.inputs!))), false);
       // A rename is an update of that key.
       const renamed = await provider.update(id, created.outs!, { ...next.inputs!, name: `${args.name}-x` });
       assert.equal(tfc.state.sshKeys.get(id)!.name, `${args.name}-x`);
@@ -272,7 +272,7 @@ describe("TfcSshKey provider (emulator)", () => {
       // The next up keeps the name (check has the old inputs).
       const again = await provider.check(first.inputs!, args);
       assert.equal(again.inputs!.name, first.inputs!.name);
-      assert.equal((await provider.diff(old.id, old.outs!, again.inputs!)).changes, false);
+      assert.equal(changed((await provider.diff(old.id, old.outs!, again.inputs!))), false);
       // As the engine replaces: diff with the old state, check again without it (a new name), create, delete.
       const news = { ...args, privateKey: other.privateKey };
       assert.deepEqual((await provider.diff(old.id, old.outs!, (await provider.check(first.inputs!, news)).inputs!)).replaces, ["privateKey"]);

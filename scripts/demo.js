@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // npm run demo: the demo stack (Pulumi.yaml, program in examples/demo) against the bundled emulators,
 // with a throwaway local backend and passphrase. It runs `pulumi up`, shows the outputs (secrets
-// hidden) and what the emulators now hold, then `preview --expect-no-changes`, `refresh` and
-// `destroy`, and cleans up after itself even when a step fails.
+// hidden) and what the emulators now hold, then `preview --expect-no-changes`, `refresh`, a rotation
+// of the key pair (`up --replace`, with the order in which the services changed) and `destroy`, and
+// cleans up after itself even when a step fails.
 "use strict";
 const { spawn, execFileSync } = require("node:child_process");
 const crypto = require("node:crypto");
@@ -48,6 +49,26 @@ function showTfc(tfc) {
   const keys = [...tfc.state.sshKeys.values()];
   console.log(`  ${keys.length} HCP Terraform SSH key(s)`);
   for (const k of keys) console.log(`  SSH key ${k.id} '${k.name}' in ${k.organization} (${k.value.split("\n")[0]} ...)`);
+}
+
+/**
+ * The changes the services made since their logs were cleared, in the one order they share, as lines:
+ * what a rotation did, and when.
+ */
+function changesInOrder(emulators) {
+  const logs = [
+    ...emulators.nova.requests.map((r) => ({ service: "Nova", r })),
+    ...emulators.octopus.requests.map((r) => ({ service: "Octopus", r })),
+    ...emulators.tfc.requests.map((r) => ({ service: "HCP Terraform", r })),
+  ];
+  return logs
+    .filter(({ r }) => r.applied !== undefined && r.status < 300 && r.method !== "GET" && !/\/(tokens|login)$/.test(r.path))
+    .sort((a, b) => a.r.applied - b.r.applied)
+    .map(({ service, r }) => `  ${service.padEnd(13)} ${r.method.padEnd(6)} ${r.path}`);
+}
+
+function clearLogs(emulators) {
+  for (const e of [emulators.nova, emulators.octopus, emulators.tfc]) e.requests.clear();
 }
 
 async function main() {
@@ -115,6 +136,23 @@ async function main() {
 
       step("pulumi refresh");
       await pulumi(["refresh", "--yes", "--skip-preview"]);
+
+      // Rotation: replace the key source; everything that uses it follows, in one `up`, without a gap.
+      const state = JSON.parse(execFileSync("pulumi", ["stack", "export", "--non-interactive"], { cwd: root, env, encoding: "utf8" }));
+      const keypairUrn = state.deployment.resources.find((r) => r.type === "pulumi-nodejs:dynamic/nova:Keypair").urn;
+      step("Rotating the key: pulumi up --replace <the Nova key pair> (rotateAfter does the same once it falls due)");
+      clearLogs(emulators);
+      await pulumi(["up", "--yes", "--skip-preview", "--replace", keypairUrn]);
+      console.log("What the services did, in order: the new key pair, the account updated in place, the new HCP Terraform key, and only then the old key and the old pair deleted:");
+      console.log(changesInOrder(emulators).join("\n"));
+
+      step("What the emulators hold after the rotation: only the new key, everywhere");
+      showNova(emulators.nova);
+      showOctopus(emulators.octopus);
+      showTfc(emulators.tfc);
+
+      step("pulumi preview --expect-no-changes");
+      await pulumi(["preview", "--expect-no-changes"]);
     } finally {
       step("pulumi destroy");
       await pulumi(["destroy", "--yes", "--skip-preview"]);
@@ -124,7 +162,7 @@ async function main() {
     showNova(emulators.nova);
     showOctopus(emulators.octopus);
     showTfc(emulators.tfc);
-    console.log(bold("\nDemo finished: up, preview with no changes, refresh and destroy all succeeded."));
+    console.log(bold("\nDemo finished: up, preview with no changes, refresh, a rotation without a gap and destroy all succeeded."));
     exitCode = 0;
   } catch (error) {
     console.error(`\nDemo failed: ${error.message}`);

@@ -260,6 +260,9 @@ export const apiKeyImpl: ResourceImpl = {
       purpose: created.Purpose ?? inputs.purpose,
       created: created.Created ?? null,
       ...(created.Expires ? { expires: created.Expires } : {}),
+      // `expires` is now the date; a lifetime as declared is kept beside it, so a refresh gives the
+      // engine the inputs the program wrote.
+      ...(isLifetime(inputs.expires) ? { expiresGiven: inputs.expires } : {}),
       // Where the key lives (the server URL), recorded so a move is never a silent state update.
       endpoint: octopus.settings.serverUrl,
     };
@@ -288,6 +291,7 @@ export const apiKeyImpl: ResourceImpl = {
       ...(key.Expires ? { expires: key.Expires } : {}),
     };
     const inputs = inputsOf(old);
+    if (isLifetime((old as { expiresGiven?: unknown }).expiresGiven)) inputs.expires = (old as { expiresGiven?: string }).expiresGiven;
     if (key.Purpose && key.Purpose !== inputs.purpose) inputs.purpose = key.Purpose;
     return { id, props: outs, inputs };
   },

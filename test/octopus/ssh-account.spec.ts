@@ -374,6 +374,31 @@ describe("OctopusSshAccount provider (emulator)", () => {
       await provider.delete(id, created.outs!);
     });
 
+    it("adopt by id left in the program: a replacement that deletes first makes a new account; one that creates first keeps the adopted account", async () => {
+      const id = await madeElsewhere(`legacy-${++n}`);
+      const args = inputs({ adopt: id });
+      const created = await provider.create((await provider.check({}, args)).inputs!);
+      assert.equal(created.id, id);
+      // A later run replaces it, deleting first (an explicit name's default): the engine deletes the
+      // account, then checks the inputs again without the old ones (adopt is back) and creates.
+      resetRunRecord();
+      await provider.delete(id, created.outs!);
+      const replacement = await captureWarnings(async () => provider.create((await provider.check({}, args)).inputs!));
+      assert.notEqual(replacement.result.id, id, "a new account, not an error about the id adopt names");
+      assert.match(replacement.text, new RegExp(`the account adopt names, ${id}, was deleted by this replacement: creating a new one`));
+      assert.equal(stored(replacement.result.id).Name, args.name);
+      // Another run, creating first (deleteBeforeReplace: false, adopt naming the current account):
+      // the create takes the account over, and the replacement's delete of the old state leaves it.
+      resetRunRecord();
+      const again = await provider.create((await provider.check({}, { ...args, adopt: replacement.result.id })).inputs!);
+      assert.equal(again.id, replacement.result.id);
+      await provider.delete(replacement.result.id, replacement.result.outs!);
+      assert.ok(stored(again.id), "the account the new state holds is still there");
+      resetRunRecord();
+      await provider.delete(again.id, again.outs!);
+      assert.equal(emu.get().state.accounts.has(again.id), false);
+    });
+
     it("adopt: true with no account of that name creates it, with a warning (adopt may stay in a program)", async () => {
       const args = inputs({ adopt: true });
       const warnings = await captureWarnings(() => provider.create(args));

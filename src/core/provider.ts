@@ -12,6 +12,8 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { ZodType } from "zod";
 import type { SettingsContext, StackConfig } from "./connection";
 import { movedError } from "./connection";
+import { LOGICAL_NAME } from "./resource-options";
+export { LOGICAL_NAME, replacementOrder } from "./resource-options";
 import { describeFailure } from "./errors";
 import { withOperationSecrets } from "./redact";
 import { jsonEqual, toPlainObject } from "./json";
@@ -224,9 +226,6 @@ export function publicOutputs(outs: Props, secretKeys: readonly string[]): Props
   return out;
 }
 
-/** The input through which a resource class hands its logical name to `check`, which consumes it. */
-export const LOGICAL_NAME = "__logicalName";
-
 /** How a resource makes a name from its logical name. */
 export interface AutoNameRule {
   /** The longest name the service takes. */
@@ -253,17 +252,6 @@ export function applyAutoName(rule: AutoNameRule | undefined, olds: Props, news:
   const suffix = `-${randomBytes(4).toString("hex").slice(0, 7)}`;
   const base = rule.clean(logical).slice(0, rule.maxLength - suffix.length);
   return { inputs: { ...inputs, name: `${base}${suffix}` }, failures: [] };
-}
-
-/**
- * The replacement order a resource with a `name` argument defaults to: an explicit name, on services
- * where names are unique, cannot be held by the old and the new object at once, so the old one is
- * deleted first; an auto-name creates the new object first. The user's own `deleteBeforeReplace`
- * always wins.
- */
-export function replacementOrder(name: unknown, opts: pulumi.CustomResourceOptions | undefined): pulumi.CustomResourceOptions {
-  if (opts?.deleteBeforeReplace !== undefined || name === undefined) return {};
-  return { deleteBeforeReplace: true };
 }
 
 /** A failure to report from `check`: `{property, reason}`. */

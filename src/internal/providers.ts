@@ -5,21 +5,25 @@
 
 import { readStackConfig } from "../core/connection";
 import type { ConfigureRequestLike } from "../core/connection";
-import { runOperation } from "../core/provider";
 import type { Operation, ProviderHostState, ResourceImpl } from "../core/provider";
-import { apiKeyImpl } from "../octopus/api-key";
-import { sshAccountImpl } from "../octopus/ssh-account";
-import { tfcSshKeyImpl } from "../tfc/ssh-key";
-import { novaKeypairImpl } from "../nova/keypair";
-import { sshKeyPairImpl } from "../local/ssh-key-pair";
 
-const IMPLEMENTATIONS: Readonly<Record<string, ResourceImpl>> = {
-  "octopus:SshAccount": sshAccountImpl,
-  "octopus:ApiKey": apiKeyImpl,
-  "tfc:SshKey": tfcSshKeyImpl,
-  "nova:Keypair": novaKeypairImpl,
-  "index:SshKeyPair": sshKeyPairImpl,
+// Each kind's implementation is loaded the first time the host serves that kind, with what it needs
+// (the HTTP core and undici, zod, sshpk where it uses them): a stack of TfcSshKeys never loads the
+// Nova or Octopus code. `require` at call time, not `import`, so that nothing loads before.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const IMPLEMENTATIONS: Readonly<Record<string, () => ResourceImpl>> = {
+  "octopus:SshAccount": () => require("../octopus/ssh-account").sshAccountImpl,
+  "octopus:ApiKey": () => require("../octopus/api-key").apiKeyImpl,
+  "tfc:SshKey": () => require("../tfc/ssh-key").tfcSshKeyImpl,
+  "nova:Keypair": () => require("../nova/keypair").novaKeypairImpl,
+  "index:SshKeyPair": () => require("../local/ssh-key-pair").sshKeyPairImpl,
 };
+
+/** The dispatcher, loaded with the first operation (it brings the redaction and error handling). */
+function runOperation(...args: Parameters<typeof import("../core/provider").runOperation>): Promise<unknown> {
+  return require("../core/provider").runOperation(...args);
+}
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /**
  * Called by every method of every serialized provider. `configure` keeps the stack config on the
@@ -31,11 +35,11 @@ export async function dispatch(kind: string, op: Operation | "configure", host: 
     if (host) host.stackConfig = readStackConfig(args[0] as ConfigureRequestLike);
     return undefined;
   }
-  const impl = IMPLEMENTATIONS[kind];
-  if (!impl) {
+  const load = IMPLEMENTATIONS[kind];
+  if (!load) {
     return Promise.reject(
       new Error(`pulumi-access-keys: this installed version has no resource kind '${kind}'; install the version that created this stack's resources (or newer)`),
     );
   }
-  return runOperation(impl, op, host, args);
+  return runOperation(load(), op, host, args);
 }

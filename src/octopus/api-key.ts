@@ -28,43 +28,8 @@ import { warn } from "../core/engine-log";
 import { InputError } from "../core/errors";
 import { isAmbiguous } from "../core/http";
 import { OctopusClient, octopusClientAt, octopusMoved, resolveOctopusSettings } from "./client";
-import type { OctopusConnection } from "./ssh-account";
 import { OctopusConnectionSchema } from "./schemas";
 import type { OctopusConnectionArgs } from "./schemas";
-
-/** What {@link OctopusApiKey.get} needs besides the key's id: whose key, and where. */
-export interface OctopusApiKeyLookup {
-  /** The owner (`Users-N`, or a username). Default: the user the connection authenticates as. */
-  user?: pulumi.Input<string>;
-  /** Overrides the ambient connection. Stored as a secret. */
-  connection?: pulumi.Input<OctopusConnection>;
-}
-
-/** Arguments of {@link OctopusApiKey}. */
-export interface OctopusApiKeyArgs {
-  /** What the key is for, shown in the Octopus portal. Changing it replaces the key. */
-  purpose: pulumi.Input<string>;
-  /**
-   * Expiry: a date, ISO 8601 (`2027-01-31` or `2027-01-31T00:00:00Z`), or a lifetime counted from the
-   * key's creation (`"90d"`, `"12h"`; units may be combined, `"1d12h"`), which every replacement key
-   * gets anew. Default: the server's default (180 days on current servers). Changing it replaces the
-   * key. An expired key is replaced on the next `up`; one whose explicit date has passed is kept, with
-   * a warning saying how to renew it, so the rest of the stack goes on.
-   */
-  expires?: pulumi.Input<string>;
-  /**
-   * Replace the key once it is this close to expiring (`"14d"`), on the first `preview` or `up` after
-   * that, saying "renewal due since ...": the new key is made before the old one is revoked, and
-   * every consumer of `apiKey` is updated in the same `up`. Needs an expiry (given or the server's).
-   */
-  renewBefore?: pulumi.Input<string>;
-  /** Replace the key once it is this old (`"90d"`), whatever its expiry, saying "rotation due since ...". */
-  rotateAfter?: pulumi.Input<string>;
-  /** The user (`Users-N`, or a username). Default: the user the connection authenticates as. Changing it replaces the key. */
-  user?: pulumi.Input<string>;
-  /** Overrides the ambient connection: an API key, or a username and password to log in with. Stored as a secret. */
-  connection?: pulumi.Input<OctopusConnection>;
-}
 
 /** Resolved inputs. */
 export interface ApiKeyInputs {
@@ -314,76 +279,6 @@ export const apiKeyImpl: ResourceImpl = {
   },
 };
 
-
-/**
- * An Octopus Deploy API key.
- *
- * @example
- * ```ts
- * // The first key of a new server: log in with the admin's username and password.
- * const key = new OctopusApiKey("automation", {
- *   purpose: "Pulumi automation",
- *   connection: { serverUrl: "https://octopus.example.com", username: "admin", password: config.requireSecret("adminPassword") },
- * });
- * export const apiKey = key.apiKey; // secret
- * ```
- */
-export class OctopusApiKey extends pulumi.dynamic.Resource {
-  /** The key, `API-...` (secret). */
-  declare readonly apiKey: pulumi.Output<string>;
-  /** The key's id, `apikeys-...` (also the resource id). */
-  declare readonly apiKeyId: pulumi.Output<string>;
-  /** The owner, `Users-N`. */
-  declare readonly userId: pulumi.Output<string>;
-  /** What the key is for, as shown in the Octopus portal. */
-  declare readonly purpose: pulumi.Output<string>;
-  /** When Octopus created it (ISO 8601). */
-  declare readonly created: pulumi.Output<string | null>;
-  /** When it expires (ISO 8601), as Octopus reports it. */
-  declare readonly expires: pulumi.Output<string | undefined>;
-  /** The user as given (id or username); see `userId` for the resolved id. */
-  declare readonly user: pulumi.Output<string | undefined>;
-  /** Secret. */
-  declare readonly connection: pulumi.Output<OctopusConnectionArgs | undefined>;
-
-  constructor(name: string, args: OctopusApiKeyArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      provider,
-      name,
-      {
-        purpose: args.purpose,
-        expires: args.expires,
-        renewBefore: args.renewBefore,
-        rotateAfter: args.rotateAfter,
-        user: args.user,
-        connection: args.connection === undefined ? undefined : pulumi.secret(args.connection),
-        apiKey: undefined,
-        apiKeyId: undefined,
-        userId: undefined,
-        created: undefined,
-      },
-      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["apiKey", "connection"] }),
-      "octopus",
-      "ApiKey",
-    );
-  }
-
-  /**
-   * Looks up an existing API key by id, for keys managed elsewhere: Pulumi reads it on every `up` and
-   * `refresh` and never revokes it. Octopus shows a key's value only when it is created, so `apiKey`
-   * is undefined; `purpose`, `created` and `expires` are as Octopus holds them (use it to watch an
-   * expiry).
-   *
-   * @example
-   * ```ts
-   * const ci = OctopusApiKey.get("ci", "apikeys-3b4f5c", undefined, { user: "ci-bot" });
-   * export const ciKeyExpires = ci.expires;
-   * ```
-   */
-  static get(name: string, id: pulumi.Input<pulumi.ID>, opts?: pulumi.CustomResourceOptions, lookup: OctopusApiKeyLookup = {}): OctopusApiKey {
-    return new OctopusApiKey(name, { user: lookup.user, connection: lookup.connection } as OctopusApiKeyArgs, pulumi.mergeOptions(opts, { id }));
-  }
-}
 
 /** @internal Exposed for tests: the object Pulumi serializes. */
 export const octopusApiKeyProvider: pulumi.dynamic.ResourceProvider = provider;

@@ -1,15 +1,17 @@
 // OpenStack Compute (Nova) key pairs: https://docs.openstack.org/api-ref/compute/#keypairs-keypairs
 // (facts in reference/nova-api.md §2). Key pairs belong to a user (not a project) and are addressed by
-// name. Microversions are negotiated from the version document: 2.10 when Nova must generate the key
-// or a user id is given (generation is gone from 2.92 on), otherwise the newest the server offers up
-// to PINNED_MAX.
+// name. Microversions are sent without asking first: 2.10 when Nova must generate the key or a user id
+// is given (generation is gone from 2.92 on), otherwise PINNED_MAX; a cloud that does not offer it
+// answers 406 naming its range ("Minimum is 2.1 and maximum is 2.79."), which is kept for the process
+// and the request sent again with the newest it offers. A legacy /v2/ endpoint ignores microversions
+// (it behaves as 2.1), known from its URL. No version document: one request less per process.
 
 import { HttpError, isNotFound } from "../core/errors";
 import { HttpClient } from "../core/http";
 import { NameScope } from "../core/names";
 import type { RequestOptions } from "../core/http";
 import { OpenStackSession } from "./keystone";
-import { KeypairDocumentSchema, KeypairListSchema, VersionDocumentSchema, openstackErrorMessage } from "./schemas";
+import { KeypairDocumentSchema, KeypairListSchema, openstackErrorMessage } from "./schemas";
 import type { Keypair } from "./schemas";
 
 /** The newest microversion this client is written for. */
@@ -24,11 +26,24 @@ export function compareVersions(a: string, b: string): number {
   return am! - bm! || an! - bn!;
 }
 
-// The microversion range of each compute endpoint, per process.
-const ranges = new Map<string, Promise<{ min: string; max: string }>>();
+// The microversion range of each compute endpoint, per process, once an endpoint has said it (406).
+const ranges = new Map<string, { min: string; max: string }>();
 
 export function resetNovaCaches(): void {
   ranges.clear();
+}
+
+/** The API root of a compute URL (without a trailing /{project_id}), and whether it is the legacy v2. */
+function apiRoot(computeUrl: string): { root: string; legacy: boolean } {
+  const cut = computeUrl.match(/^(.*?\/v2(\.1)?)(?:\/[^/]*)?$/);
+  return cut ? { root: cut[1]!, legacy: cut[2] === undefined } : { root: computeUrl, legacy: false };
+}
+
+/** The range in a 406 answer: "Version 2.96 is not supported by the API. Minimum is 2.1 and maximum is 2.79." */
+function rangeIn(error: unknown): { min: string; max: string } | undefined {
+  if (!HttpError.isInstance(error) || error.status !== 406) return undefined;
+  const m = /Minimum is (\d+\.\d+) and maximum is (\d+\.\d+)/.exec(error.apiMessage);
+  return m ? { min: m[1]!, max: m[2]! } : undefined;
 }
 
 /** Nova client on a Keystone session. */
@@ -44,52 +59,49 @@ export class NovaClient {
     return new HttpClient({ service: "Nova", baseUrl: computeUrl, errorMessage: openstackErrorMessage, secrets: () => this.session.secrets(), ...(tls ? { tls } : {}) });
   }
 
-  /** The microversions the endpoint offers (one unauthenticated request per endpoint per process). */
-  async versionRange(computeUrl: string): Promise<{ min: string; max: string }> {
-    // The version document sits at .../v2.1/, without a trailing /{project_id}.
-    const cut = computeUrl.match(/^(.*?\/v2(?:\.1)?)(?:\/[^/]*)?$/);
-    const root = cut ? cut[1]! : computeUrl;
-    let pending = ranges.get(root);
-    if (!pending) {
-      pending = this.http(root)
-        .request({ method: "GET", path: "/", schema: VersionDocumentSchema, what: "the compute version document" })
-        .then(({ body }) => {
-          const doc: { version?: string; min_version?: string } | undefined =
-            "version" in body ? (body.version as { version?: string; min_version?: string }) : (body.versions.find((v) => v.id === "v2.1") ?? body.versions[0]);
-          // A v2.0-only endpoint (no microversions) behaves as 2.1.
-          return { min: doc?.min_version || "2.1", max: doc?.version || "2.1" };
-        });
-      ranges.set(root, pending);
-      pending.catch(() => ranges.delete(root));
-    }
-    return pending;
+  /** What the endpoint is known to offer: from its URL (legacy v2), or from a 406 it answered; else unknown. */
+  knownRange(computeUrl: string): { min: string; max: string } | undefined {
+    const { root, legacy } = apiRoot(computeUrl);
+    return legacy ? { min: "2.1", max: "2.1" } : ranges.get(root);
   }
 
   /** The microversion for an operation: `needed` exactly when given, else the newest up to PINNED_MAX. */
-  async microversion(computeUrl: string, needed?: string): Promise<string> {
-    const { min, max } = await this.versionRange(computeUrl);
+  microversion(computeUrl: string, needed?: string): string {
+    const known = this.knownRange(computeUrl);
     if (needed) {
-      if (compareVersions(needed, max) > 0 || compareVersions(needed, min) < 0) {
-        throw new HttpError({ status: 406, method: "GET", path: "/", apiMessage: `the compute API offers microversions ${min} to ${max}, and this operation needs ${needed}` });
+      if (known && (compareVersions(needed, known.max) > 0 || compareVersions(needed, known.min) < 0)) {
+        throw new HttpError({ status: 406, method: "GET", path: "/", apiMessage: `the compute API offers microversions ${known.min} to ${known.max}, and this operation needs ${needed}` });
       }
       return needed;
     }
-    return compareVersions(max, PINNED_MAX) < 0 ? max : PINNED_MAX;
+    return known && compareVersions(known.max, PINNED_MAX) < 0 ? known.max : PINNED_MAX;
   }
 
-  /** Sends a request with a token and a microversion; after a 401, authenticates again once. */
+  /**
+   * Sends a request with a token and a microversion; after a 401, authenticates again once; after a
+   * 406 that names the endpoint's range (first time only), sends it again within that range.
+   */
   private async request<T>(req: RequestOptions<T>, version?: string) {
-    for (let attempt = 0; ; attempt++) {
+    let renewed = false;
+    let learned = false;
+    for (;;) {
       const { token, computeUrl } = await this.session.token();
-      const mv = await this.microversion(computeUrl, version);
+      const mv = this.microversion(computeUrl, version);
       try {
         return await this.http(computeUrl).request({
           ...req,
           headers: { "x-auth-token": token, "x-openstack-nova-api-version": mv, "openstack-api-version": `compute ${mv}`, ...req.headers },
         });
       } catch (error) {
-        if (attempt === 0 && HttpError.isInstance(error) && error.status === 401) {
+        if (!renewed && HttpError.isInstance(error) && error.status === 401) {
+          renewed = true;
           this.session.invalidate(token);
+          continue;
+        }
+        const range = learned ? undefined : rangeIn(error);
+        if (range) {
+          learned = true;
+          ranges.set(apiRoot(computeUrl).root, range);
           continue;
         }
         throw error;

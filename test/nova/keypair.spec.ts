@@ -46,7 +46,7 @@ describe("NovaKeypair provider (emulator)", () => {
     nova.faults.clear();
   });
 
-  it("imports a public key: one token, one version document, then one request per operation", async () => {
+  it("imports a public key: one token, no version document, then one request per operation", async () => {
     const args = inputs({ publicKey: imported.publicKey });
     assert.deepEqual((await provider.check({}, args)).failures ?? [], []);
     assert.equal(nova.requests.length, 0, "check sends nothing");
@@ -59,6 +59,8 @@ describe("NovaKeypair provider (emulator)", () => {
     assert.equal(stored(args.name)!.publicKey, imported.publicKey);
     const auth = nova.requests.filter((r) => r.path.endsWith("/auth/tokens"));
     assert.equal(auth.length, 1, "one token");
+    assert.deepEqual(nova.requests.filter((r) => !r.path.endsWith("/auth/tokens") && !r.path.includes("/os-keypairs")), [], "no version document: the microversion is sent, not negotiated first");
+    assert.deepEqual([...new Set(novaRequests().map((r) => r.headers["openstack-api-version"]))], ["compute 2.96"]);
     // The user's key pairs are listed once per process (what existed before: core/ownership.ts).
     assert.deepEqual(novaRequests().map((r) => `${r.method} ${r.path.replace(/^.*\/os-keypairs/, "os-keypairs")}`), ["GET os-keypairs", "POST os-keypairs"]);
     nova.requests.clear();
@@ -70,7 +72,7 @@ describe("NovaKeypair provider (emulator)", () => {
     const read = await provider.read!(created.id, outs);
     assert.equal(read.id, created.id);
     await provider.delete(created.id, outs);
-    assert.deepEqual(nova.requests.map((r) => r.method), ["GET", "DELETE"], "the token and version document are reused");
+    assert.deepEqual(nova.requests.map((r) => r.method), ["GET", "DELETE"], "the token is reused");
     assert.equal(stored(args.name), undefined);
     await provider.delete(created.id, outs); // already gone
     assert.equal((await provider.read!(created.id, outs)).id, undefined);
@@ -359,6 +361,24 @@ describe("NovaKeypair provider (emulator)", () => {
     it("an unknown region", async () => {
       const e = await failing(() => provider.create(inputs({ connection: { ...conn(), region: "Atlantis" } })));
       assert.match(e.message, /no compute endpoint for interface 'public' in region 'Atlantis' in the token's catalog \(it offers: /);
+    });
+
+    it("an older cloud: its 406 names its range, the request is sent again within it, and the range is kept", async () => {
+      const older = await startNovaEmulator({ maxMicroversion: "2.79" });
+      try {
+        const c = older.credentials;
+        const connection = { authUrl: c.authUrl, username: c.username, password: c.password, projectName: c.projectName };
+        const first = await provider.create({ name: "older-1", publicKey: imported.publicKey, connection });
+        const compute = () => older.requests.filter((r) => r.path.includes("/os-keypairs")).map((r) => `${r.method} ${r.status} ${r.headers["openstack-api-version"]}`);
+        assert.deepEqual(compute(), ["GET 406 compute 2.96", "GET 200 compute 2.79", "POST 201 compute 2.79"], "one refused request per process, then the cloud's newest");
+        older.requests.clear();
+        const second = await provider.create({ name: "older-2", publicKey: generateKeyPair({ algorithm: "ed25519" }).publicKey, connection });
+        assert.deepEqual(compute(), ["POST 201 compute 2.79"]);
+        await provider.delete(first.id, first.outs!);
+        await provider.delete(second.id, second.outs!);
+      } finally {
+        await older.close();
+      }
     });
 
     it("a microversion the server does not offer (an admin's userId on a 2.1-only cloud)", async () => {

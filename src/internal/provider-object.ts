@@ -3,30 +3,35 @@
 //
 // Installed under node_modules, Pulumi's serializer stores an object that is a module's exports as a
 // reference, `require("pulumi-access-keys/internal/<resource>")` (under 300 bytes in state), instead
-// of by value. Run from a checkout, the methods below are captured by value; each only names the
-// dispatcher, which is `require`d by package name in the provider host at call time. Either way
-// `__provider` never holds a credential or the module graph. Keep the module names, the kinds and
-// the dispatcher's signature: states written by every version refer to them.
+// of by value. Where Node finds the package outside any node_modules (`npm install ../path`, `file:`
+// dependencies, workspaces, `npm link`, a checkout), the methods are captured by value, and every
+// state holds that text twice per resource: each method is an arrow that only names one function,
+// which names the kind and `require`s the dispatcher (`pulumi-access-keys/op`) by package name in the
+// provider host at call time. That keeps the text under 2 KB, without a credential or the module
+// graph (test/serialization.spec.ts checks both layouts). Keep the module names, the kinds and the
+// dispatchers' signatures: states written by every version refer to them.
 //
 // Names here are deliberately unusual: Pulumi's serializer treats a free variable that also exists as
 // a global (mocha defines `run`) as that global, and would not capture it.
 
 import type * as pulumi from "@pulumi/pulumi";
 
-function dispatchProviderCall(providerKind: string, self: unknown, op: string, args: unknown[]): Promise<any> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require("pulumi-access-keys/internal/providers").dispatch(providerKind, op, self, args);
-}
+/**
+ * The operations, by the number the provider objects pass for them (a number, not the name: the text
+ * is stored twice per resource in every state, and the names would take it past 2 KB). The order is
+ * part of every state written since: only append.
+ */
+export const OPERATIONS = ["configure", "check", "diff", "create", "read", "update", "delete"] as const;
 
-/** The provider object for one resource kind ("octopus:SshAccount"). */
-export function providerObject(providerKind: string): pulumi.dynamic.ResourceProvider {
+/** The provider object whose methods all go through `$ak(operation number, arguments)`. */
+export function providerMethods($ak: (op: number, a: unknown[]) => Promise<any>): pulumi.dynamic.ResourceProvider {
   return {
-    configure(...a: unknown[]) { return dispatchProviderCall(providerKind, this, "configure", a); },
-    check(...a: unknown[]) { return dispatchProviderCall(providerKind, this, "check", a); },
-    diff(...a: unknown[]) { return dispatchProviderCall(providerKind, this, "diff", a); },
-    create(...a: unknown[]) { return dispatchProviderCall(providerKind, this, "create", a); },
-    read(...a: unknown[]) { return dispatchProviderCall(providerKind, this, "read", a); },
-    update(...a: unknown[]) { return dispatchProviderCall(providerKind, this, "update", a); },
-    delete(...a: unknown[]) { return dispatchProviderCall(providerKind, this, "delete", a); },
-  } as pulumi.dynamic.ResourceProvider;
+    configure: (...a: unknown[]) => $ak(0, a),
+    check: (...a: unknown[]) => $ak(1, a),
+    diff: (...a: unknown[]) => $ak(2, a),
+    create: (...a: unknown[]) => $ak(3, a),
+    read: (...a: unknown[]) => $ak(4, a),
+    update: (...a: unknown[]) => $ak(5, a),
+    delete: (...a: unknown[]) => $ak(6, a),
+  } as unknown as pulumi.dynamic.ResourceProvider;
 }

@@ -26,8 +26,20 @@ function runOperation(...args: Parameters<typeof import("../core/provider").runO
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 /**
- * Called by every method of every serialized provider. `configure` keeps the stack config on the
- * provider object, in the host process only (it is never serialized); the other operations run the
+ * The host state of the provider objects that call through `op` (this version's): one per provider
+ * host process, which serves one stack, so every kind's `configure` brings the same stack config.
+ */
+export const sharedHost: ProviderHostState = {};
+
+/** Forgets the stack config `configure` gave (tests, which run many stacks' operations in one process). */
+export function resetSharedHost(): void {
+  delete sharedHost.stackConfig;
+}
+
+/**
+ * Called by every method of every serialized provider (through `op` since it exists). `configure`
+ * keeps the stack config on `host`, in the host process only (it is never serialized): the provider
+ * object itself for states written before `op`, `sharedHost` after; the other operations run the
  * resource's implementation with it.
  */
 export async function dispatch(kind: string, op: Operation | "configure", host: ProviderHostState | undefined, args: unknown[]): Promise<unknown> {

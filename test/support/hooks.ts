@@ -3,6 +3,7 @@
 import { closePools } from "../../src/core/http";
 import { resetNameScopes } from "../../src/core/names";
 import { resetRunRecord } from "../../src/core/provider";
+import { resetSharedHost } from "../../src/internal/providers";
 import { resetNovaCaches } from "../../src/nova/client";
 import { resetOpenStackCaches } from "../../src/nova/keystone";
 import { resetOctopusCaches } from "../../src/octopus/client";
@@ -15,6 +16,7 @@ export const mochaHooks = {
     resetNovaCaches();
     resetNameScopes();
     resetRunRecord();
+    resetSharedHost();
   },
   async afterAll(): Promise<void> {
     await closePools();

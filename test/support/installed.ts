@@ -15,14 +15,25 @@ export interface InstalledProject {
   remove(): void;
 }
 
-/** Copies package.json and the built dist/src into `<tmp>/node_modules/pulumi-access-keys`; links every dependency. */
-export function makeInstalledProject(): InstalledProject {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pak-installed-"));
+/**
+ * `copy` (default): package.json and the built dist/src copied into `<tmp>/node_modules/pulumi-access-keys`,
+ * as `npm install pulumi-access-keys` lays it out. `link`: `node_modules/pulumi-access-keys` is a
+ * symlink to this checkout, as `npm install ../pulumi-access-keys`, a `file:` dependency, a workspace or
+ * `npm link` make it, and Node resolves the package to its real path, outside any node_modules.
+ * Every dependency is linked.
+ */
+export function makeInstalledProject(layout: "copy" | "link" = "copy"): InstalledProject {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `pak-${layout === "copy" ? "installed" : "linked"}-`));
   const modules = path.join(dir, "node_modules");
   const pkg = path.join(modules, "pulumi-access-keys");
-  fs.mkdirSync(path.join(pkg, "dist"), { recursive: true });
-  fs.copyFileSync(path.join(REPO_ROOT, "package.json"), path.join(pkg, "package.json"));
-  fs.cpSync(path.join(REPO_ROOT, "dist", "src"), path.join(pkg, "dist", "src"), { recursive: true });
+  if (layout === "copy") {
+    fs.mkdirSync(path.join(pkg, "dist"), { recursive: true });
+    fs.copyFileSync(path.join(REPO_ROOT, "package.json"), path.join(pkg, "package.json"));
+    fs.cpSync(path.join(REPO_ROOT, "dist", "src"), path.join(pkg, "dist", "src"), { recursive: true });
+  } else {
+    fs.mkdirSync(modules, { recursive: true });
+    fs.symlinkSync(REPO_ROOT, pkg, "dir");
+  }
   for (const entry of fs.readdirSync(path.join(REPO_ROOT, "node_modules"))) {
     if (entry === "pulumi-access-keys" || entry === ".bin" || entry.startsWith(".")) continue;
     fs.symlinkSync(path.join(REPO_ROOT, "node_modules", entry), path.join(modules, entry), "dir");
@@ -40,7 +51,7 @@ export function makeInstalledProject(): InstalledProject {
           execFile(
             process.execPath,
             [file],
-            { cwd: dir, env: { ...process.env, NODE_PRESERVE_SYMLINKS: "1", ...env }, encoding: "utf8", timeout: 60_000 },
+            { cwd: dir, env: { ...process.env, ...(layout === "copy" ? { NODE_PRESERVE_SYMLINKS: "1" } : {}), ...env }, encoding: "utf8", timeout: 60_000 },
             (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout)),
           );
         });

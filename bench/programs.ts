@@ -42,12 +42,12 @@ module.exports = {
  */
 export const DECLARED: Record<ResourceType, { properties: string[]; secretOutputs: string[] }> = {
   OctopusSshAccount: {
-    properties: ["name", "username", "privateKey", "privateKeyPassphrase", "description", "environmentIds", "tenantIds", "tenantTags", "tenantedDeploymentParticipation", "space", "connection", "accountId", "spaceId", "slug", "publicKey", "fingerprint", "keyType"],
+    properties: ["__logicalName", "name", "username", "privateKey", "privateKeyPassphrase", "description", "environmentIds", "tenantIds", "tenantTags", "tenantedDeploymentParticipation", "space", "adopt", "connection", "accountId", "spaceId", "slug", "publicKey", "fingerprint", "keyType"],
     secretOutputs: ["privateKey", "privateKeyPassphrase", "connection"],
   },
-  OctopusApiKey: { properties: ["purpose", "expires", "user", "connection", "apiKey", "apiKeyId", "userId", "created"], secretOutputs: ["apiKey", "connection"] },
-  TfcSshKey: { properties: ["organization", "name", "privateKey", "connection", "sshKeyId", "publicKey", "fingerprint", "keyType"], secretOutputs: ["privateKey", "connection"] },
-  NovaKeypair: { properties: ["name", "publicKey", "generate", "keyAlgorithm", "type", "userId", "connection", "fingerprint", "privateKey", "createdAt"], secretOutputs: ["privateKey", "connection"] },
+  OctopusApiKey: { properties: ["purpose", "expires", "renewBefore", "rotateAfter", "user", "connection", "apiKey", "apiKeyId", "userId", "created"], secretOutputs: ["apiKey", "connection"] },
+  TfcSshKey: { properties: ["__logicalName", "organization", "name", "privateKey", "adopt", "connection", "sshKeyId", "publicKey", "fingerprint", "keyType"], secretOutputs: ["privateKey", "connection"] },
+  NovaKeypair: { properties: ["__logicalName", "name", "publicKey", "privateKey", "generate", "keyAlgorithm", "type", "userId", "rotateAfter", "adopt", "connection", "fingerprint", "createdAt"], secretOutputs: ["privateKey", "connection"] },
 };
 
 /** The sides a program can be: ours, the engine floor, and the engine floor with our declared properties. */

@@ -355,9 +355,9 @@ async function main(): Promise<void> {
             expectObjects(type, 0, "after our code without Pulumi");
             data.time.push({ type, size, run, side: "direct", up: created.phaseMs, destroy: deleted.phaseMs, loadMs: created.loadMs });
             if (size === Math.max(...options.sizes)) {
-              const load = await runNode<LoadResult>("load.js", "BENCH_LOAD_SPEC", { resolveFrom: ws.dir, mode: "provider" } satisfies LoadSpec, ws.dir);
-              const program = await runNode<{ program: number }>("load.js", "BENCH_LOAD_SPEC", { resolveFrom: ws.dir, mode: "program" } satisfies LoadSpec, ws.dir);
-              data.load.push({ ...load, program: program.program, type, run });
+              const load = await runNode<LoadResult>("load.js", "BENCH_LOAD_SPEC", { resolveFrom: ws.dir, mode: "provider", type } satisfies LoadSpec, ws.dir);
+              const program = await runNode<LoadResult>("load.js", "BENCH_LOAD_SPEC", { resolveFrom: ws.dir, mode: "program" } satisfies LoadSpec, ws.dir);
+              data.load.push({ ...load, program: program.program!, pulumi: program.pulumi!, type, run });
             }
           }
         }

@@ -349,6 +349,17 @@ export const novaKeypairImpl: ResourceImpl = {
       replaces.add("rotateAfter");
     }
     if (!replaces.size) return result;
+    // A new explicit name deletes the old pair first (the class's default order): a name that is
+    // taken would then leave the user with no pair at all, so it is refused here, before anything
+    // changes. (An auto-name is new, and made first.)
+    if (typeof news.name === "string" && !containsUnknown(news.name) && news.name !== olds.name && !containsUnknown(news.connection) && !moved) {
+      const userId = typeof news.userId === "string" && !containsUnknown(news.userId) ? news.userId : undefined;
+      // A lookup that fails (no permission, no network) proves nothing: the create will say.
+      const holder = await client(news, ctx)
+        .getKeypair(news.name, userId)
+        .catch(() => undefined);
+      if (holder) throw new InputError("name", conflictMessage(news.name, userId));
+    }
     // The order is the resource's option (replacementOrder): an explicit name deletes first, an
     // auto-name gets a new name when the engine checks the replacement, and is made first.
     return { changes: true, replaces: [...replaces] };

@@ -147,6 +147,18 @@ describe("NovaKeypair provider (emulator)", () => {
     await expectCheckFailure(provider, inputs({ rotateAfter: "90 days" }), "rotateAfter", /rotateAfter must be a duration like "90d"/);
   });
 
+  it("a new explicit name that is taken is refused by diff, before the old pair (deleted first) is touched", async () => {
+    const args = inputs({ publicKey: imported.publicKey });
+    const created = await provider.create(args);
+    const taken = `taken-${++n}`;
+    await novaKeypairMadeElsewhere(nova, taken, generateKeyPair({ algorithm: "ed25519" }).publicKey);
+    const e = await failing(() => provider.diff(created.id, created.outs!, { ...args, name: taken }));
+    assert.match(e.message, new RegExp(`name: a key pair named '${taken}' already exists for this user \\(names are unique per user`));
+    assert.ok(stored(args.name), "the old pair is untouched");
+    assert.deepEqual((await provider.diff(created.id, created.outs!, { ...args, name: `free-${n}` })).replaces, ["name"], "a free name: a replacement");
+    await provider.delete(created.id, created.outs!);
+  });
+
   it("diff: every change replaces; the order is the resource's option, never the diff's", async () => {
     const base = { name: "k", publicKey: imported.publicKey, privateKey: null, fingerprint: imported.md5Fingerprint, userId: "u", type: "ssh", connection: conn(), __provider: "p" };
     const other = generateKeyPair({ algorithm: "ed25519" });

@@ -154,18 +154,26 @@ function clearRequests(s: Services): void {
 /** Requests a provider process makes once, whatever the number of resources: logins, tokens, lookups. */
 const SETUP_PATHS = [/^\/api\/?$/, /^\/api\/users\/me$/i, /^\/api\/users\/login$/i, /^\/api\/spaces(\/all)?$/i, /\/auth\/tokens$/, /^\/compute(\/v2(\.1)?)?\/?$/, /^\/\.well-known\//];
 
-/** The least any client needs: per resource, and per provider process (a login or token). */
+/**
+ * The listing of a scope's names a create makes once per provider process (GET only): the proof of
+ * what existed before, without which a create whose answer is lost cannot tell its own object from a
+ * stranger's (DESIGN.md, "Ownership"; issue 13). Part of the minimum of a safe create.
+ */
+const LISTING_PATHS = [/^\/api\/Spaces-\d+\/accounts$/i, /^\/api\/v2\/organizations\/[^/]+\/ssh-keys$/, /\/os-keypairs$/];
+const isSetup = (r: RecordedRequest) => SETUP_PATHS.some((p) => p.test(r.path)) || (r.method === "GET" && LISTING_PATHS.some((p) => p.test(r.path)));
+
+/** The least any client needs: per resource, and per provider process (a login or token; a create's one listing of names). */
 const MINIMUM: Record<ResourceType, Record<Operation, { perResource: number; perProcess: number }>> = {
-  OctopusSshAccount: { create: { perResource: 1, perProcess: 0 }, read: { perResource: 1, perProcess: 0 }, update: { perResource: 1, perProcess: 0 }, delete: { perResource: 1, perProcess: 0 } },
+  OctopusSshAccount: { create: { perResource: 1, perProcess: 1 }, read: { perResource: 1, perProcess: 0 }, update: { perResource: 1, perProcess: 0 }, delete: { perResource: 1, perProcess: 0 } },
   // The key's owner must be known to create one (GET /api/users/me); read and delete have it in state.
   OctopusApiKey: { create: { perResource: 1, perProcess: 1 }, read: { perResource: 1, perProcess: 0 }, update: { perResource: 0, perProcess: 0 }, delete: { perResource: 1, perProcess: 0 } },
-  TfcSshKey: { create: { perResource: 1, perProcess: 0 }, read: { perResource: 1, perProcess: 0 }, update: { perResource: 1, perProcess: 0 }, delete: { perResource: 1, perProcess: 0 } },
+  TfcSshKey: { create: { perResource: 1, perProcess: 1 }, read: { perResource: 1, perProcess: 0 }, update: { perResource: 1, perProcess: 0 }, delete: { perResource: 1, perProcess: 0 } },
   // Every Nova request needs a Keystone token; a connection-only update needs no request at all.
-  NovaKeypair: { create: { perResource: 1, perProcess: 1 }, read: { perResource: 1, perProcess: 1 }, update: { perResource: 0, perProcess: 0 }, delete: { perResource: 1, perProcess: 1 } },
+  NovaKeypair: { create: { perResource: 1, perProcess: 2 }, read: { perResource: 1, perProcess: 1 }, update: { perResource: 0, perProcess: 0 }, delete: { perResource: 1, perProcess: 1 } },
 };
 
 function classify(requests: readonly RecordedRequest[], type: ResourceType, op: Operation, n: number): OpCount {
-  const setup = requests.filter((r) => SETUP_PATHS.some((p) => p.test(r.path)));
+  const setup = requests.filter(isSetup);
   const min = MINIMUM[type][op];
   return {
     n,

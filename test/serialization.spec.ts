@@ -93,17 +93,35 @@ describe("serialized providers", () => {
   const projectOf = () => project;
   const linkedOf = () => linked;
 
-  for (const layout of ["installed", "linked"] as const) it(`${layout === "installed" ? "an installed" : "a linked"} provider's text runs in a fresh process: configure from stack config, create, read, delete`, async function () {
-    const project = layout === "installed" ? projectOf() : linkedOf();
+  // The provider object as versions before `pulumi-access-keys/op` made it: its methods call
+  // internal/providers.dispatch with the object itself as host state. Their states hold this text.
+  const EARLIER_PROVIDER = `
+      function dispatchProviderCall(providerKind, self, op, args) {
+        return require("pulumi-access-keys/internal/providers").dispatch(providerKind, op, self, args);
+      }
+      const providerKind = "octopus:SshAccount";
+      const provider = {
+        configure(...a) { return dispatchProviderCall(providerKind, this, "configure", a); },
+        check(...a) { return dispatchProviderCall(providerKind, this, "check", a); },
+        diff(...a) { return dispatchProviderCall(providerKind, this, "diff", a); },
+        create(...a) { return dispatchProviderCall(providerKind, this, "create", a); },
+        read(...a) { return dispatchProviderCall(providerKind, this, "read", a); },
+        update(...a) { return dispatchProviderCall(providerKind, this, "update", a); },
+        delete(...a) { return dispatchProviderCall(providerKind, this, "delete", a); },
+      };`;
+
+  for (const layout of ["installed", "linked", "earlier"] as const) it(`${layout === "installed" ? "an installed" : layout === "linked" ? "a linked" : "an earlier version's (through internal/providers)"} provider's text runs in a fresh process: configure from stack config, create, read, delete`, async function () {
+    const project = layout === "linked" ? linkedOf() : projectOf();
     this.timeout(60_000);
     const emulator = emu.get();
     const key = generateKeyPair({ algorithm: "ed25519" });
     const textFile = path.join(project.dir, "provider.txt");
     await project.run(`
       const pulumi = require("@pulumi/pulumi");
-      const provider = require("pulumi-access-keys/internal/octopus-ssh-account");
+      ${layout === "earlier" ? EARLIER_PROVIDER : `const provider = require("pulumi-access-keys/internal/octopus-ssh-account");`}
       pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true }).then((s) => require("fs").writeFileSync(${JSON.stringify(textFile)}, s.text));
     `);
+    if (layout === "earlier") assert.match(fs.readFileSync(textFile, "utf8"), /require\("pulumi-access-keys\/internal\/providers"\)\.dispatch/);
     const inputFile = path.join(project.dir, "inputs.json");
     fs.writeFileSync(inputFile, JSON.stringify({ name: "fresh-process", username: "u", privateKey: key.privateKey, space: "Spaces-1" }));
     // A new process that has never loaded the package: exactly what the provider host does.

@@ -21,7 +21,7 @@ export interface OpenStackConnection extends TlsConnectionArgs {
   userId?: pulumi.Input<string>;
   /** Secret. */
   password?: pulumi.Input<string>;
-  /** @default "Default" when a username is given without a domain */
+  /** Domain name of the user. @default "Default" when a username is given without a domain */
   userDomainName?: pulumi.Input<string>;
   /** Domain id of the user, instead of `userDomainName`. */
   userDomainId?: pulumi.Input<string>;
@@ -29,7 +29,7 @@ export interface OpenStackConnection extends TlsConnectionArgs {
   projectName?: pulumi.Input<string>;
   /** Project id, instead of `projectName`. Falls back to `openstack:tenantId`, then `OS_PROJECT_ID` / `OS_TENANT_ID`. */
   projectId?: pulumi.Input<string>;
-  /** @default "Default" when a project name is given without a domain */
+  /** Domain name of the project. @default "Default" when a project name is given without a domain */
   projectDomainName?: pulumi.Input<string>;
   /** Domain id of the project, instead of `projectDomainName`. */
   projectDomainId?: pulumi.Input<string>;

@@ -37,8 +37,8 @@ export class ProviderHost {
     readonly output: { text: string },
   ) {}
 
-  static async start(env: Record<string, string> = {}): Promise<ProviderHost> {
-    const entry = require.resolve("@pulumi/pulumi/cmd/dynamic-provider");
+  /** Starts the dynamic provider host, or `entry` (another provider server, such as the plugin's). */
+  static async start(env: Record<string, string> = {}, entry: string = require.resolve("@pulumi/pulumi/cmd/dynamic-provider")): Promise<ProviderHost> {
     const child = spawn(process.execPath, [entry, "unused-engine-address"], {
       cwd: REPO_ROOT,
       env: { ...process.env, PULUMI_NODEJS_PROJECT: "access-keys-test", ...env },
@@ -77,6 +77,11 @@ export class ProviderHost {
     return new Promise((resolve, reject) => {
       this.client[method](request, (err: GrpcError | null, res: T) => (err ? reject(err) : resolve(res)));
     });
+  }
+
+  async getSchema(): Promise<string> {
+    const res: any = await this.call("getSchema", new providerPb.GetSchemaRequest());
+    return res.getSchema();
   }
 
   async configure(config: Record<string, string>): Promise<void> {

@@ -136,8 +136,7 @@ async function run(impl: ResourceImpl, op: Operation, ctx: OperationContext, arg
       }
       case "create": {
         const [inputs] = args as [Props];
-        const deleted = (id: string) => [...deletedInRun].some((k) => k.startsWith(`${impl.resource}\0${id}\0`));
-        const result = await impl.create(inputs, { ...ctx, deletedInRun: deleted });
+        const result = await impl.create(inputs, { ...ctx, deletedInRun: (id) => deletedInRun.has(`${impl.resource}\0${id}`) });
         const outs = toPlainObject(result.outs ?? {}) as Props;
         if (result.adopted) adoptedInRun.add(objectKey(impl.resource, result.id, outs));
         return { id: result.id, outs };
@@ -163,7 +162,9 @@ async function run(impl: ResourceImpl, op: Operation, ctx: OperationContext, arg
         // Adopted by another resource (or its own replacement) in this run: it is that resource's now.
         if (adoptedInRun.has(key)) return undefined;
         await impl.delete(id, props ?? {}, ctx);
-        deletedInRun.add(key);
+        // By kind and id only: `adopt` names an id, not a place. What it decides is to create instead
+        // of failing, never to touch an object.
+        deletedInRun.add(`${impl.resource}\0${id}`);
         return undefined;
       }
     }

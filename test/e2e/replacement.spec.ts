@@ -8,7 +8,7 @@
 import { strict as assert } from "node:assert";
 import type { RecordedRequest } from "../../src/emulators/server";
 import { generateKeyPair } from "../../src/ssh/keys";
-import { closeDrill, openDrillStack, startDrillServices } from "../support/drill";
+import { clearRequests, closeDrill, openDrillStack, startDrillServices } from "../support/drill";
 import type { DrillServices } from "../support/drill";
 import { PulumiStack, requirePulumiCli, scanForSecrets } from "../support/pulumi";
 
@@ -62,11 +62,7 @@ describe("end to end: every replacement path, for every resource", function () {
   const orders: string[] = [];
 
   const logs = (): RecordedRequest[] => [...services.octopus.requests, ...services.tfc.requests, ...services.nova.requests];
-  const clearLogs = () => {
-    services.octopus.requests.clear();
-    services.tfc.requests.clear();
-    services.nova.requests.clear();
-  };
+  const clearLogs = () => clearRequests(services);
   /** Each resource's id in state (not its pending deletes): after a failed up, stack outputs may hold unknowns. */
   const ids = async (): Promise<Record<Service | "pair", string>> => {
     const resources = ((await stack.exportJson()).deployment.resources ?? []) as { type: string; id?: string; delete?: boolean }[];

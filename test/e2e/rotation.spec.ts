@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { RecordedRequest } from "../../src/emulators/server";
 import { inspectPrivateKey } from "../../src/ssh/keys";
-import { startDrillServices } from "../support/drill";
+import { clearRequests, startDrillServices } from "../support/drill";
 import type { DrillServices } from "../support/drill";
 import { PulumiStack, makeProjectDir, requirePulumiCli, scanForSecrets } from "../support/pulumi";
 
@@ -45,11 +45,7 @@ describe("end to end: the demo rotates one key across three services without a g
       account: md5Of(accounts[0]!.PrivateKeyFile!),
     };
   };
-  const clearLogs = () => {
-    services.octopus.requests.clear();
-    services.tfc.requests.clear();
-    services.nova.requests.clear();
-  };
+  const clearLogs = () => clearRequests(services);
   /** Every request a service acted on with success since the logs were cleared, in the order they acted. */
   const acted = (): RecordedRequest[] =>
     [...services.octopus.requests, ...services.tfc.requests, ...services.nova.requests]

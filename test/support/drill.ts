@@ -82,6 +82,13 @@ export async function closeDrill(drill: Partial<DrillStack> | undefined, service
   await services?.close();
 }
 
+/** Empties every emulator's request log. */
+export function clearRequests(s: DrillServices): void {
+  s.octopus.requests.clear();
+  s.tfc.requests.clear();
+  s.nova.requests.clear();
+}
+
 /** Faults injected so far on every emulator. */
 export function faultsInjected(s: DrillServices): number {
   return s.octopus.faults.injected.length + s.tfc.faults.injected.length + s.nova.faults.injected.length;

@@ -43,9 +43,10 @@ export interface OperationContext extends SettingsContext {
   deletedInRun?(id: string): boolean;
 }
 
-// What this provider process adopted and deleted in this run, per resource kind, object id and place
-// (the recorded endpoint and owner: a Nova id is a name, unique only per user and cloud). Not a memory
-// of diffs: facts about requests this process made, which the engine cannot contradict.
+// What this provider process adopted and deleted in this run. Not a memory of diffs: facts about
+// requests this process made, which the engine cannot contradict. Adoptions are kept per kind, id and
+// place (the recorded endpoint and owner: a Nova id is a name, unique only per user and cloud), since
+// they stop a delete; deletions per kind and id, since they only let a create go ahead.
 // - A delete of an object a create adopted in this run is not sent: the object now belongs to the
 //   resource that adopted it. That happens when a replacement that creates first adopts the object it
 //   replaces (`adopt` still in the program, `deleteBeforeReplace: false`), or when `adopt` moves an
@@ -69,7 +70,7 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
 
-/** Forgets what this process created and deleted (tests). */
+/** Forgets what this process adopted and deleted (tests). */
 export function resetRunRecord(): void {
   adoptedInRun.clear();
   deletedInRun.clear();

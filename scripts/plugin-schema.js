@@ -135,7 +135,42 @@ function generate() {
     }
     schema.resources[token] = resource;
   }
+  addConfig(schema);
   return schema;
+}
+
+/**
+ * The provider's configuration: every stack config key the resources read (the official providers'
+ * keys, `tfe:token`), as the plugin's own key (`access-keys:tfeToken`: the engine hands a plugin only
+ * its own namespace), from the settings tables the clients resolve connections with (built first).
+ */
+function addConfig(schema) {
+  const dist = path.join(ROOT, "dist", "src");
+  const { STACK_CONFIG_KEYS } = require(path.join(dist, "core", "connection.js"));
+  const { pluginConfigKey } = require(path.join(dist, "plugin", "provider.js"));
+  const tables = [
+    require(path.join(dist, "octopus", "client.js")).OCTOPUS_SETTINGS,
+    require(path.join(dist, "tfc", "client.js")).TFC_SETTINGS,
+    require(path.join(dist, "nova", "keystone.js")).KEYSTONE_SETTINGS,
+  ];
+  const variables = {};
+  for (const [field, spec] of tables.flatMap((t) => Object.entries(t))) {
+    if (!spec.config) continue;
+    const label = spec.label ?? `OpenStack ${field.replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`)}`;
+    const env = spec.env.length ? ` Falls back to the environment variable${spec.env.length > 1 ? "s" : ""} ${spec.env.map((e) => `\`${e}\``).join(" or ")}.` : "";
+    variables[pluginConfigKey(spec.config)] = {
+      type: "string",
+      description: `${label}: what the TypeScript resources read from \`${spec.config}\`. A resource's \`connection\` overrides it.${env}`,
+      ...(spec.secret ? { secret: true } : {}),
+    };
+  }
+  const missing = STACK_CONFIG_KEYS.filter((k) => !variables[pluginConfigKey(k)]);
+  if (missing.length) throw new Error(`plugin-schema: no settings table names the stack config key(s) ${missing.join(", ")}`);
+  schema.config = { variables };
+  schema.provider = {
+    description: "The access-keys provider. Every setting falls back to the environment; a resource's `connection` overrides it.",
+    inputProperties: variables,
+  };
 }
 
 if (require.main === module) {

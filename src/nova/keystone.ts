@@ -16,7 +16,7 @@ import type { OpenStackConnectionArgs, TokenBody } from "./schemas";
 type Field = Exclude<keyof OpenStackConnectionArgs, "caCertificate" | "insecure">;
 
 /** Where each setting may come from: stack config key (the official openstack provider's) and environment variables. */
-const SOURCES: Record<Field, { config?: string; env: string[]; secret?: boolean }> = {
+export const KEYSTONE_SETTINGS: Record<Field, { config?: string; env: string[]; secret?: boolean }> = {
   authUrl: { config: "openstack:authUrl", env: ["OS_AUTH_URL"] },
   region: { config: "openstack:region", env: ["OS_REGION_NAME"] },
   interface: { config: "openstack:endpointType", env: ["OS_INTERFACE", "OS_ENDPOINT_TYPE"] },
@@ -56,7 +56,7 @@ export interface OpenStackSettings {
 
 function pickValue(field: Field, arg: OpenStackConnectionArgs | undefined, ctx: SettingsContext, only?: "argument" | "config" | "env"): string | undefined {
   const clean = (v: string | undefined) => (typeof v === "string" && v.trim() !== "" ? v.trim() : undefined);
-  const source = SOURCES[field];
+  const source = KEYSTONE_SETTINGS[field];
   if (!only || only === "argument") {
     const v = clean(arg?.[field]);
     if (v) return v;
@@ -75,7 +75,7 @@ function pickValue(field: Field, arg: OpenStackConnectionArgs | undefined, ctx: 
 }
 
 function ways(field: Field): string {
-  const s = SOURCES[field];
+  const s = KEYSTONE_SETTINGS[field];
   return [`connection.${field}`, ...(s.config ? [`stack config ${s.config}`] : []), ...s.env].join(", ");
 }
 

@@ -1,11 +1,18 @@
-// The second front door (issue 16, first part): the same resources as a Pulumi provider plugin, for
-// programs in every Pulumi language. One implementation: each operation goes to the dispatcher the
-// dynamic resources use (internal/providers.ts), by the kind in the resource's type token
+// The second front door (issue 16): the same resources as a Pulumi provider plugin, for programs in
+// every Pulumi language. One implementation: each operation goes to the dispatcher the dynamic
+// resources use (internal/providers.ts), by the kind in the resource's type token
 // (`access-keys:octopus:SshAccount` serves kind `octopus:SshAccount`), with the stack-wide host state.
-// What the dynamic host cannot give and a plugin can: the URN, so auto-naming takes the logical name
-// from it rather than from a hidden input.
+// What differs is only what the two protocols differ in:
+// - the URN: auto-naming takes the logical name from it rather than from a hidden input;
+// - provider configuration: the engine hands a plugin only its own namespace, so the official
+//   providers' keys the dynamic resources read (`tfe:token`) are `access-keys:tfeToken` here
+//   (pluginConfigKey), mapped back to those keys before anything reads them;
+// - secrets: a plugin that accepts secrets gets them wrapped and must wrap what it returns, so every
+//   value comes in unwrapped and every property the schema marks secret goes out wrapped.
 
 import type * as provider from "@pulumi/pulumi/provider";
+import { STACK_CONFIG_KEYS } from "../core/connection";
+import type { StackConfig } from "../core/connection";
 import { LOGICAL_NAME } from "../core/resource-options";
 import { dispatch, sharedHost } from "../internal/providers";
 
@@ -23,6 +30,78 @@ export const TOKENS: Readonly<Record<string, string>> = {
 
 /** Kinds whose `name` is auto-named from the logical name. */
 const AUTO_NAMED = new Set(["octopus:SshAccount", "tfc:SshKey", "nova:Keypair"]);
+
+/** The plugin's own config key for a stack config key of the dynamic resources: `octopusdeploy:apiKey` → `octopusApiKey`. */
+export function pluginConfigKey(stackKey: string): string {
+  const [namespace, key] = stackKey.split(":") as [string, string];
+  const prefix = namespace === "octopusdeploy" ? "octopus" : namespace;
+  return prefix + key[0]!.toUpperCase() + key.slice(1);
+}
+
+/**
+ * The stack config the implementations read, from the plugin's configuration: the engine's
+ * `variables` (`access-keys:config:tfeToken`) or `args` (`tfeToken`), values plain or wrapped secrets.
+ */
+export function stackConfigFromPlugin(values: Readonly<Record<string, unknown>>): StackConfig {
+  const out: Record<string, string> = {};
+  for (const stackKey of STACK_CONFIG_KEYS) {
+    const key = pluginConfigKey(stackKey);
+    const value = unwrapSecrets(values[key] ?? values[`${PACKAGE}:config:${key}`] ?? values[`${PACKAGE}:${key}`]);
+    if (typeof value === "string" && value.trim() !== "") out[stackKey] = value;
+  }
+  return out;
+}
+
+/** The signature key and value of a secret in Pulumi's wire format. */
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+function isSecretValue(v: unknown): v is { value: unknown } {
+  return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
+}
+
+/** The value with every wrapped secret in it replaced by the value it wraps. */
+export function unwrapSecrets(v: unknown): unknown {
+  if (isSecretValue(v)) return unwrapSecrets(v.value);
+  if (Array.isArray(v)) return v.map(unwrapSecrets);
+  if (typeof v === "object" && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrapSecrets(x)]));
+  return v;
+}
+
+function unwrapProps(props: Record<string, unknown> | undefined): Record<string, any> {
+  return (unwrapSecrets(props ?? {}) as Record<string, any>) ?? {};
+}
+
+/** Which top-level properties the schema marks secret, per type token: inputs and outputs. */
+interface SecretNames {
+  inputs: ReadonlySet<string>;
+  outputs: ReadonlySet<string>;
+}
+
+interface SchemaShape {
+  resources?: Record<string, { properties?: object; inputProperties?: object }>;
+  provider?: { inputProperties?: object };
+}
+
+/** The secret properties of every resource (by type token) and of the provider (key `""`), from the schema. */
+function secretNames(schema: string | undefined): Record<string, SecretNames> {
+  const out: Record<string, SecretNames> = {};
+  if (!schema) return out;
+  const parsed = JSON.parse(schema) as SchemaShape;
+  const secret = (props: object | undefined) =>
+    new Set(Object.entries(props ?? {}).filter(([, p]) => (p as { secret?: boolean }).secret).map(([k]) => k));
+  for (const [token, r] of Object.entries(parsed.resources ?? {})) out[token] = { inputs: secret(r.inputProperties), outputs: secret(r.properties) };
+  const config = secret(parsed.provider?.inputProperties);
+  out[""] = { inputs: config, outputs: config };
+  return out;
+}
+
+function wrap(props: Record<string, unknown> | undefined, names: ReadonlySet<string> | undefined): Record<string, unknown> | undefined {
+  if (!props || !names?.size) return props;
+  return Object.fromEntries(
+    Object.entries(props).map(([k, v]) => [k, names.has(k) && v !== undefined && v !== null && !isSecretValue(v) ? { [SIG_KEY]: SECRET_SIG, value: v } : v]),
+  );
+}
 
 /** `urn:pulumi:<stack>::<project>::<type>::<name>`: the resource's own type (after any parent types) and its name. */
 export function parseUrn(urn: string): { type: string; name: string } {
@@ -42,22 +121,56 @@ async function run(urn: string, op: Parameters<typeof dispatch>[1], args: unknow
   return dispatch(kindOf(urn), op, sharedHost, args);
 }
 
+/** The plugin's provider: every resource operation of every type, and the provider's configuration. */
+export interface AccessKeysProvider extends provider.Provider {
+  /** Takes the provider's configuration (stack config `access-keys:*`, or an explicit provider's arguments). */
+  configure(values: Readonly<Record<string, unknown>>): void;
+  /** The provider's inputs as they are to be stored: its secret settings wrapped, even when set without `--secret`. */
+  checkConfig(news: Readonly<Record<string, unknown>>): Record<string, unknown>;
+  /** The settings that changed. A new setting never replaces the provider (nor so its resources): it is where the next operation connects. */
+  diffConfig(olds: Readonly<Record<string, unknown>>, news: Readonly<Record<string, unknown>>): string[];
+}
+
 /** The plugin's provider: every operation of every resource type, from the one implementation. */
-export function accessKeysProvider(version: string, schema?: string): provider.Provider {
+export function accessKeysProvider(version: string, schema?: string): AccessKeysProvider {
+  const secrets = secretNames(schema);
+  const typeOf = (urn: string) => parseUrn(urn).type;
   return {
     version,
     ...(schema !== undefined ? { schema } : {}),
+    configure: (values) => {
+      sharedHost.stackConfig = stackConfigFromPlugin(values);
+    },
+    checkConfig: (news) => wrap({ ...news }, secrets[""]?.inputs) ?? {},
+    diffConfig: (olds, news) => {
+      const a = unwrapProps(olds);
+      const b = unwrapProps(news);
+      return [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k])).sort();
+    },
     check: async (urn, olds, news) => {
       const kind = kindOf(urn);
-      const named = AUTO_NAMED.has(kind) && news?.[LOGICAL_NAME] === undefined ? { ...news, [LOGICAL_NAME]: parseUrn(urn).name } : news;
-      return run(urn, "check", [olds ?? {}, named ?? {}]);
+      const plain = unwrapProps(news);
+      const named = AUTO_NAMED.has(kind) && plain[LOGICAL_NAME] === undefined ? { ...plain, [LOGICAL_NAME]: parseUrn(urn).name } : plain;
+      const result = await run(urn, "check", [unwrapProps(olds), named]);
+      return { ...result, inputs: wrap(result.inputs, secrets[typeOf(urn)]?.inputs) };
     },
-    diff: (id, urn, olds, news) => run(urn, "diff", [id, olds ?? {}, news ?? {}]),
-    create: (urn, inputs) => run(urn, "create", [inputs ?? {}]),
+    diff: (id, urn, olds, news) => run(urn, "diff", [id, unwrapProps(olds), unwrapProps(news)]),
+    create: async (urn, inputs) => {
+      const result = await run(urn, "create", [unwrapProps(inputs)]);
+      return { ...result, outs: wrap(result.outs, secrets[typeOf(urn)]?.outputs) };
+    },
     // `pulumi import` reads with the id alone: every resource's read works from its id and the
-    // ambient connection (what `.get` does in TypeScript).
-    read: (id, urn, props) => run(urn, "read", [id, props ?? {}]),
-    update: (id, urn, olds, news) => run(urn, "update", [id, olds ?? {}, news ?? {}]),
-    delete: (id, urn, props) => run(urn, "delete", [id, props ?? {}]),
+    // ambient connection (what `.get` does in TypeScript), and gives the inputs the import records.
+    read: async (id, urn, props) => {
+      const result = await run(urn, "read", [id, unwrapProps(props)]);
+      if (!result.id) return { id: "", props: {} }; // gone: the engine drops it from state
+      const names = secrets[typeOf(urn)];
+      return { ...result, props: wrap(result.props, names?.outputs), inputs: wrap(result.inputs, names?.inputs) };
+    },
+    update: async (id, urn, olds, news) => {
+      const result = await run(urn, "update", [id, unwrapProps(olds), unwrapProps(news)]);
+      return { ...result, outs: wrap(result.outs, secrets[typeOf(urn)]?.outputs) };
+    },
+    delete: (id, urn, props) => run(urn, "delete", [id, unwrapProps(props)]),
   };
 }

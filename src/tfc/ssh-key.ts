@@ -149,6 +149,19 @@ export function outputsFrom(inputs: TfcSshKeyInputs, key: SshKeyData, organizati
   };
 }
 
+/** The organization (and endpoint) of a key read by id alone, when the connection's organization holds it. */
+async function placeOf(client: TfcClient, key: SshKeyData, old: TfcSshKeyOutputs, ctx: OperationContext): Promise<{ organization?: string; endpoint?: string }> {
+  let organization: string | undefined;
+  try {
+    organization = resolveTfcSettings(ctx.resource, old.connection, ctx).organization;
+  } catch {
+    return {};
+  }
+  if (!organization) return {};
+  const holders = await client.sshKeyNames(organization).named(key.attributes.name);
+  return holders.some((h) => h.id === key.id) ? { organization, endpoint: tfcEndpoint(client.settings) } : {};
+}
+
 /** The provider implementation, run in the Pulumi provider host. */
 export const tfcSshKeyImpl: ResourceImpl = {
   resource: "TfcSshKey",
@@ -183,11 +196,21 @@ export const tfcSshKeyImpl: ResourceImpl = {
     }
     // Another HCP Terraform or Terraform Enterprise in the `connection` argument: a new key there.
     const moved = await tfcMoved(ctx.resource, _id, olds, news, ctx);
+    // A key taken over by `pulumi import` (or a state that kept nothing of it) has no key text nor
+    // fingerprint, and HCP Terraform never returns them: as with `adopt`, the first update records the
+    // declared key, with a warning, rather than replace a key that workspaces may use by its id.
+    const unknownKey = olds.privateKey === undefined && olds.fingerprint === undefined;
+    if (unknownKey && typeof news.privateKey === "string") {
+      await warn(
+        `TfcSshKey: HCP Terraform never returns a key's text, so the privateKey given for ${_id} ('${String(olds.name ?? "")}') is recorded without being checked against the key it holds. ` +
+          "Give the private key it was made with; to upload a new one instead, run `pulumi up --replace` on this resource.",
+      );
+    }
     const result = diffProps(olds, { ...news, organization: organization ?? olds.organization }, [
       { name: "name" },
       // A create that made the key and then failed kept no private key (secrets are never in an
       // error): the fingerprint it kept says whether the declared key is the one uploaded.
-      { name: "privateKey", replaces: true, equal: (a, b) => (a === undefined && typeof olds.fingerprint === "string" ? fingerprintOf(b) === olds.fingerprint : comparableKeyText(a) === comparableKeyText(b)) },
+      { name: "privateKey", replaces: !unknownKey, equal: (a, b) => (a === undefined && typeof olds.fingerprint === "string" ? fingerprintOf(b) === olds.fingerprint : comparableKeyText(a) === comparableKeyText(b)) },
       { name: "organization", replaces: true },
       { name: "connection" },
     ]);
@@ -265,7 +288,11 @@ export const tfcSshKeyImpl: ResourceImpl = {
     }
     const inputs = inputsOf(old);
     if (key.attributes.name !== old.name) inputs.name = key.attributes.name;
-    return { id, props: { ...old, name: key.attributes.name, sshKeyId: key.id }, inputs };
+    // A read by id alone (`pulumi import`, `.get`): HCP Terraform's answer names no organization. The
+    // connection's organization is recorded (with where the key lives) when its key list holds this
+    // key, so the first `up` of the imported key is not a move to "another" organization.
+    const place = old.sshKeyId || old.organization ? {} : await placeOf(client, key, old, ctx);
+    return { id, props: { ...old, ...place, name: key.attributes.name, sshKeyId: key.id }, inputs };
   },
 
   async update(id, olds, news, ctx) {

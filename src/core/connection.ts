@@ -104,11 +104,20 @@ export function resolveSetting(spec: SettingSpec, argValue: string | undefined |
   return undefined;
 }
 
+// How a stack config key is named to the user. The provider plugin reads its own keys
+// (`access-keys:tfeToken` for `tfe:token`) and says so, for the whole of its process.
+let configKeyName = (key: string): string => key;
+
+/** Names stack config keys in messages as `name` says (the provider plugin, at its start). */
+export function nameConfigKeys(name: (key: string) => string): void {
+  configKeyName = name;
+}
+
 /** "the argument connection.serverUrl, the stack config octopusdeploy:address (...), or the environment variable OCTOPUS_URL". */
 export function describeSources(spec: SettingSpec): string {
   const ways: string[] = [];
   if (spec.arg) ways.push(`the resource argument \`${spec.arg}\``);
-  if (spec.config) ways.push(`stack config (\`pulumi config set${spec.secret ? " --secret" : ""} ${spec.config} <value>\`)`);
+  if (spec.config) ways.push(`stack config (\`pulumi config set${spec.secret ? " --secret" : ""} ${configKeyName(spec.config)} <value>\`)`);
   if (spec.env?.length) ways.push(`the environment variable${spec.env.length > 1 ? "s" : ""} ${spec.env.join(" or ")}`);
   if (ways.length <= 1) return ways.join("");
   return `${ways.slice(0, -1).join(", ")}, or ${ways[ways.length - 1]}`;

@@ -13,7 +13,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { main } from "@pulumi/pulumi/provider";
-import { accessKeysProvider } from "./provider";
+import { nameConfigKeys } from "../core/connection";
+import { PACKAGE, accessKeysProvider, pluginConfigKey } from "./provider";
 import type { AccessKeysProvider } from "./provider";
 
 /* eslint-disable @typescript-eslint/no-require-imports */
@@ -86,6 +87,7 @@ export function start(args: string[]): Promise<void> {
   const version = (JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "..", "package.json"), "utf8")) as { version: string }).version;
   const schemaFile = path.join(__dirname, "schema.json");
   const schema = fs.existsSync(schemaFile) ? fs.readFileSync(schemaFile, "utf8") : undefined;
+  nameConfigKeys((key) => `${PACKAGE}:${pluginConfigKey(key)}`);
   return serve(accessKeysProvider(version, schema), args);
 }
 

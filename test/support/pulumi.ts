@@ -30,13 +30,20 @@ export function findPulumiBin(): string | undefined {
   return undefined;
 }
 
-/** Marks the enclosing suite pending (or failed, in CI) when there is no CLI; returns a getter for its bin dir. */
-export function requirePulumiCli(): () => string {
+/**
+ * Marks the enclosing suite pending (or failed, in CI) when there is no CLI, or no `hosts` (language
+ * hosts such as `pulumi-language-yaml`) beside it; returns a getter for its bin dir.
+ */
+export function requirePulumiCli(hosts: readonly string[] = []): () => string {
   let bin: string | undefined;
   before(function () {
     bin = findPulumiBin();
-    if (bin) return;
-    const how = "no Pulumi CLI v3.248.x found on PATH or in ~/.pulumi/versions/3.248.0/bin: run `bash scripts/ensure-pulumi-cli` (builds it with Go) or install it";
+    const missing = bin ? hosts.filter((h) => !fs.existsSync(path.join(bin!, h))) : [];
+    if (bin && !missing.length) return;
+    const how = bin
+      ? `${missing.join(", ")} not found beside the Pulumi CLI in ${bin}: run \`bash scripts/ensure-pulumi-cli\` (builds them with Go)`
+      : "no Pulumi CLI v3.248.x found on PATH or in ~/.pulumi/versions/3.248.0/bin: run `bash scripts/ensure-pulumi-cli` (builds it with Go) or install it";
+    bin = missing.length ? undefined : bin;
     if (process.env.PULUMI_ACCESS_KEYS_REQUIRE_E2E === "1") throw new Error(how);
     console.log(`      end-to-end tests pending: ${how}`);
     this.skip();
@@ -262,5 +269,14 @@ export function makeProjectDir(name: string, program: string): string {
   fs.writeFileSync(path.join(dir, "Pulumi.yaml"), `name: ${name}\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n`);
   fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name, private: true, main: "index.ts" }));
   fs.writeFileSync(path.join(dir, "index.ts"), program);
+  return dir;
+}
+
+/** The YAML example (examples/yaml) in a project directory of its own, its plugin path pointing at this checkout's bin. */
+export function makeYamlProjectDir(name: string, yaml: string = fs.readFileSync(path.join(REPO_ROOT, "examples", "yaml", "Pulumi.yaml"), "utf8")): string {
+  const base = path.join(REPO_ROOT, ".e2e");
+  fs.mkdirSync(base, { recursive: true });
+  const dir = fs.mkdtempSync(path.join(base, `${name}-`));
+  fs.writeFileSync(path.join(dir, "Pulumi.yaml"), yaml.replace(/^(\s*path:\s*)\.\.\/\.\.\/bin\s*$/m, `$1${path.join(REPO_ROOT, "bin")}`));
   return dir;
 }

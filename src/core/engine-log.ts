@@ -1,6 +1,6 @@
-// Warnings from a provider to the person running `pulumi`. The dynamic provider host is started with
-// the engine's address as its first argument but never connects to it, so a provider has no way to
-// say anything short of failing. This module connects to that engine's Log service (what
+// Warnings from a provider to the person running `pulumi`. The dynamic provider host (and the provider
+// plugin, see setEngineAddress) is started with the engine's address as its first argument but never
+// connects to it, so a provider has no way to say anything short of failing. This module connects to that engine's Log service (what
 // `pulumi.log.warn` uses in a program) and the CLI shows the message as a "warning:" diagnostic.
 // Best effort: outside a provider host (tests, the recovery tool) or when the engine cannot be
 // reached, the warning goes to stderr. Messages are redacted like errors.
@@ -22,10 +22,19 @@ function engineAddress(argv: readonly string[] = process.argv): string | undefin
   return address && /^[\w.[\]:-]+:\d+$/.test(address) ? address : undefined;
 }
 
+// The engine address a provider plugin was started with (its entry point says so: see setEngineAddress).
+let pluginEngine: string | undefined;
+
+/** The provider plugin's engine address, from its arguments (`pulumi-resource-access-keys <address>`). */
+export function setEngineAddress(args: readonly string[]): void {
+  pluginEngine = args.find((a) => /^[\w.[\]:-]+:\d+$/.test(a));
+  client = undefined;
+}
+
 function engine(): EngineClientLike | null {
   if (client !== undefined) return client;
   client = null;
-  const address = engineAddress();
+  const address = pluginEngine ?? engineAddress();
   if (!address) return client;
   try {
     // @grpc/grpc-js as @pulumi/pulumi resolves it, so the generated client and the credentials agree.

@@ -463,6 +463,12 @@ export const novaKeypairImpl: ResourceImpl = {
       return {};
     }
     const inputs = inputsOf(old);
+    // A read by id alone (`pulumi import`): the inputs that make this key pair, as Nova holds it (an
+    // imported public key, since the private key is not in reach).
+    if (old.name === undefined) {
+      inputs.name = keypair.name;
+      if (keypair.type && keypair.type !== "ssh") inputs.type = keypair.type as NovaKeypairInputs["type"];
+    }
     const outs: Record<string, unknown> = {
       ...old,
       name: keypair.name,

@@ -51,6 +51,8 @@ export interface ApiKeyOutputs extends ApiKeyInputs {
   expires?: string;
   /** The server the key lives on (normalized URL); absent in states written before it was recorded. */
   endpoint?: string;
+  /** Taken over by `pulumi import` (or looked up by id): its value is not known. */
+  imported?: boolean;
 }
 
 const InputsSchema = z.object({
@@ -162,8 +164,13 @@ export const apiKeyImpl: ResourceImpl = {
     ]);
     // A key whose create failed after Octopus made it (its answer unusable) has no value in state:
     // useless to every consumer, so it is replaced (and revoked).
+    // An imported key has no value either, by nature: it is kept (others may hold it), and said so.
     if (olds.apiKeyId && (olds.apiKey === undefined || olds.apiKey === null)) {
-      return { changes: true, replaces: [...new Set([...(result.replaces ?? []), "apiKey"])] };
+      if (olds.imported !== true) return { changes: true, replaces: [...new Set([...(result.replaces ?? []), "apiKey"])] };
+      await warn(
+        `OctopusApiKey '${String(olds.purpose)}' (${_id}) was imported: Octopus shows a key's value only to whoever makes it, so \`apiKey\` is empty. ` +
+          "To give consumers a key whose value this stack holds, run `pulumi up --replace` on it (a new key first, then this one revoked).",
+      );
     }
     // An expired key is useless: replace it.
     if (moved) return { changes: true, replaces: [...new Set([...(result.replaces ?? []), "connection"])] };
@@ -250,7 +257,8 @@ export const apiKeyImpl: ResourceImpl = {
     }
     const outs: ApiKeyOutputs = {
       ...old,
-      ...(lookup ? { apiKeyId: key.Id ?? id, userId } : {}),
+      // `imported`: taken over by `pulumi import` (or looked up): its value was shown once, to its maker.
+      ...(lookup ? { apiKeyId: key.Id ?? id, userId, imported: true } : {}),
       purpose: key.Purpose ?? old.purpose,
       created: key.Created ?? old.created ?? null,
       ...(key.Expires ? { expires: key.Expires } : {}),

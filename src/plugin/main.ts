@@ -14,6 +14,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { main } from "@pulumi/pulumi/provider";
 import { nameConfigKeys } from "../core/connection";
+import { setEngineAddress } from "../core/engine-log";
 import { PACKAGE, accessKeysProvider, pluginConfigKey } from "./provider";
 import type { AccessKeysProvider } from "./provider";
 
@@ -88,6 +89,7 @@ export function start(args: string[]): Promise<void> {
   const schemaFile = path.join(__dirname, "schema.json");
   const schema = fs.existsSync(schemaFile) ? fs.readFileSync(schemaFile, "utf8") : undefined;
   nameConfigKeys((key) => `${PACKAGE}:${pluginConfigKey(key)}`);
+  setEngineAddress(args);
   return serve(accessKeysProvider(version, schema), args);
 }
 

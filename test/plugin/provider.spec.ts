@@ -4,13 +4,22 @@
 import { strict as assert } from "node:assert";
 import { startTfcEmulator } from "../../src/emulators/tfc";
 import type { TfcEmulator } from "../../src/emulators/tfc";
-import { accessKeysProvider, parseUrn } from "../../src/plugin/provider";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { STACK_CONFIG_KEYS } from "../../src/core/connection";
+import { resetSharedHost } from "../../src/internal/providers";
+import { accessKeysProvider, parseUrn, pluginConfigKey, stackConfigFromPlugin, unwrapSecrets } from "../../src/plugin/provider";
 import { generateKeyPair } from "../../src/ssh/keys";
 import { useOctopusEmulator } from "../support/octopus";
 import { octopusAccountMadeElsewhere } from "../support/outside";
 import { withEnv } from "../support/provider";
 
 const urn = (type: string, name: string) => `urn:pulumi:dev::keys::${type}::${name}`;
+const SIG = "4dabf18193072939515e22adb298388d";
+const secret = (value: unknown) => ({ [SIG]: "1b47061264138c4ac30d75fd1eb44270", value });
+const isSecret = (v: unknown) => typeof v === "object" && v !== null && SIG in v;
+/** The schema the build writes beside the plugin's entry point. */
+const SCHEMA = fs.readFileSync(path.join(__dirname, "..", "..", "src", "plugin", "schema.json"), "utf8");
 
 describe("provider plugin: the same resources by type token", () => {
   const provider = accessKeysProvider("0.0.0-test");
@@ -49,6 +58,67 @@ describe("provider plugin: the same resources by type token", () => {
         assert.equal(read.id, created.id);
         await provider.delete!(created.id, u, created.outs);
         assert.equal(tfc.state.sshKeys.has(created.id), false);
+      });
+    });
+  });
+
+  describe("configuration and secrets", () => {
+    const withSchema = accessKeysProvider("0.0.0-test", SCHEMA);
+    afterEach(() => resetSharedHost());
+
+    it("names each stack config key of the dynamic resources in the plugin's own namespace, one to one", () => {
+      assert.equal(pluginConfigKey("tfe:token"), "tfeToken");
+      assert.equal(pluginConfigKey("octopusdeploy:address"), "octopusAddress");
+      assert.equal(pluginConfigKey("openstack:applicationCredentialSecret"), "openstackApplicationCredentialSecret");
+      const names = STACK_CONFIG_KEYS.map(pluginConfigKey);
+      assert.equal(new Set(names).size, names.length);
+      const schema = JSON.parse(SCHEMA);
+      assert.deepEqual(Object.keys(schema.config.variables).sort(), [...names].sort());
+      for (const k of ["tfeToken", "octopusApiKey", "openstackPassword", "openstackToken", "openstackApplicationCredentialSecret"]) assert.equal(schema.config.variables[k].secret, true, k);
+      assert.equal(schema.config.variables.tfeOrganization.secret, undefined);
+    });
+
+    it("reads configuration as the engine sends it (args or variables, secrets wrapped or not)", () => {
+      assert.deepEqual(stackConfigFromPlugin({ tfeToken: secret("t"), tfeOrganization: "org", unknownKey: "x", tfeHostname: "" }), { "tfe:token": "t", "tfe:organization": "org" });
+      assert.deepEqual(stackConfigFromPlugin({ "access-keys:config:octopusAddress": "https://o.example" }), { "octopusdeploy:address": "https://o.example" });
+    });
+
+    it("keeps secret settings secret even when set without --secret, and a changed setting never replaces the provider", () => {
+      const checked = withSchema.checkConfig({ tfeToken: "t", tfeOrganization: "org" });
+      assert.ok(isSecret(checked.tfeToken));
+      assert.equal(checked.tfeOrganization, "org");
+      assert.deepEqual(withSchema.diffConfig({ tfeToken: secret("a"), tfeOrganization: "org" }, { tfeToken: "b", tfeOrganization: "org" }), ["tfeToken"]);
+      assert.deepEqual(withSchema.diffConfig({ tfeToken: secret("a") }, { tfeToken: "a" }), []);
+    });
+
+    it("unwraps secrets deeply", () => {
+      assert.deepEqual(unwrapSecrets({ a: secret({ b: [secret("c")] }) }), { a: { b: ["c"] } });
+    });
+
+    describe("against HCP Terraform", () => {
+      let tfc: TfcEmulator;
+      before(async () => {
+        tfc = await startTfcEmulator();
+      });
+      after(async () => tfc?.close());
+
+      it("connects with the configured token; takes wrapped secret inputs and returns every secret the schema marks wrapped", async () => {
+        await withEnv({ TFE_ADDRESS: tfc.url, TFE_TOKEN: undefined, TFE_ORGANIZATION: tfc.organization }, async () => {
+          const u = urn("access-keys:tfc:SshKey", "modules");
+          await assert.rejects(withSchema.check!(u, {}, { privateKey: secret(key.privateKey) }).then((c) => withSchema.create!(u, unwrapSecrets(c.inputs) as object)), /no HCP Terraform API token is set/);
+          withSchema.configure({ tfeToken: secret(tfc.tokens.user) });
+          const checked = await withSchema.check!(u, {}, { privateKey: secret(key.privateKey) });
+          assert.ok(isSecret(checked.inputs.privateKey), "a secret input stays secret in the checked inputs");
+          const created = await withSchema.create!(u, checked.inputs);
+          assert.ok(isSecret(created.outs.privateKey), "privateKey goes back wrapped");
+          assert.equal(created.outs.fingerprint, key.fingerprint);
+          assert.equal(tfc.state.sshKeys.get(created.id)!.value.trim(), key.privateKey.trim());
+          const read = await withSchema.read!(created.id, u, created.outs);
+          assert.ok(isSecret(read.props.privateKey));
+          assert.ok(isSecret(read.inputs.privateKey));
+          await withSchema.delete!(created.id, u, created.outs);
+          assert.equal(tfc.state.sshKeys.size, 0);
+        });
       });
     });
   });

@@ -41,6 +41,12 @@ describe("provider plugin over gRPC", function () {
     assert.equal(tfc.state.sshKeys.get(created.id)!.name, checked.inputs.name);
     const read = await host.read(urn, created.id, created.properties);
     assert.equal(read.id, created.id);
+    // What `pulumi import` sends: the id, no properties (the 3.248 server alone fails on it).
+    const imported = await host.read(urn, created.id);
+    assert.equal(imported.id, created.id);
+    assert.equal(imported.properties.name, checked.inputs.name);
+    assert.equal(imported.properties.organization, tfc.organization);
+    assert.equal(imported.inputs.name, checked.inputs.name);
     await host.delete(urn, created.id, created.properties);
     assert.equal(tfc.state.sshKeys.has(created.id), false);
   });

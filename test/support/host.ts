@@ -121,11 +121,12 @@ export class ProviderHost {
     return { id: res.getId(), properties: res.getProperties()?.toJavaScript() };
   }
 
-  async read(urn: string, id: string, properties: object): Promise<{ id: string; properties: any; inputs: any }> {
+  /** Without `properties`, the request `pulumi import` sends. */
+  async read(urn: string, id: string, properties?: object): Promise<{ id: string; properties: any; inputs: any }> {
     const req = new providerPb.ReadRequest();
     req.setUrn(urn);
     req.setId(id);
-    req.setProperties(structPb.Struct.fromJavaScript(properties));
+    if (properties) req.setProperties(structPb.Struct.fromJavaScript(properties));
     const res: any = await this.call("read", req);
     return { id: res.getId(), properties: res.getProperties()?.toJavaScript(), inputs: res.getInputs()?.toJavaScript() };
   }

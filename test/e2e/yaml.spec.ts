@@ -6,7 +6,9 @@
 
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { startDrillServices } from "../support/drill";
+import { REPO_ROOT } from "../support/host";
 import type { DrillServices } from "../support/drill";
 import { PulumiStack, makeYamlProjectDir, requirePulumiCli, scanForSecrets } from "../support/pulumi";
 
@@ -140,5 +142,35 @@ describe("end to end: the YAML example through the provider plugin", function ()
   it("no secret in plain text in stack export, the backend's files or any output", async () => {
     assert.ok(secrets.length >= 7);
     assert.deepEqual(await scanForSecrets(stack, secrets), []);
+  });
+});
+
+describe("end to end: the README's YAML example runs as written", function () {
+  this.timeout(300_000);
+  const bin = requirePulumiCli(["pulumi-language-yaml"]);
+
+  it("up makes what it declares; destroy deletes it", async () => {
+    const readme = fs.readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
+    const example = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!).find((y) => /^runtime: yaml$/m.test(y));
+    assert.ok(example, "the README has a YAML program");
+    const services = await startDrillServices();
+    // The README installs the plugin from npm or the plugin cache; here, this checkout's.
+    const projectDir = makeYamlProjectDir("readme-yaml", `${example}plugins:\n  providers:\n    - name: access-keys\n      path: ../../bin\n`);
+    const stack = new PulumiStack(bin(), projectDir, { ...services.env, OCTOPUS_API_KEY: services.octopus.admin.apiKey ?? "" });
+    try {
+      await stack.init();
+      await stack.up();
+      const out = await stack.outputs();
+      assert.match(out.fingerprint, /^SHA256:/);
+      assert.equal(services.nova.state.keypairs.size, 1);
+      assert.equal(services.octopus.state.accounts.size, 1);
+      assert.equal(services.tfc.state.sshKeys.size, 1);
+      await stack.must(["destroy", "--yes", "--skip-preview"]);
+      assert.equal(services.tfc.state.sshKeys.size + services.nova.state.keypairs.size + services.octopus.state.accounts.size, 0);
+    } finally {
+      await stack.destroyAndRemove();
+      fs.rmSync(projectDir, { recursive: true, force: true });
+      await services.close();
+    }
   });
 });

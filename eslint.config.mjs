@@ -23,7 +23,7 @@ export default tseslint.config(
   },
   {
     // Plain Node scripts (CommonJS, run without a build step).
-    files: ["scripts/**/*.js"],
+    files: ["scripts/**/*.js", "scripts/gen-sdks"],
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },
 );

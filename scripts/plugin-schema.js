@@ -164,6 +164,17 @@ function addConfig(schema) {
       ...(spec.secret ? { secret: true } : {}),
     };
   }
+  // The TSDoc the descriptions come from names the TypeScript resources' keys: the plugin reads its own.
+  const renamed = (text) => STACK_CONFIG_KEYS.reduce((t, k) => t.split(`\`${k}\``).join(`\`${PACKAGE}:${pluginConfigKey(k)}\``), text);
+  const visit = (node) => {
+    if (!node || typeof node !== "object") return;
+    for (const [k, v] of Object.entries(node)) {
+      if (k === "description" && typeof v === "string") node[k] = renamed(v);
+      else visit(v);
+    }
+  };
+  visit(schema.resources);
+  visit(schema.types);
   const missing = STACK_CONFIG_KEYS.filter((k) => !variables[pluginConfigKey(k)]);
   if (missing.length) throw new Error(`plugin-schema: no settings table names the stack config key(s) ${missing.join(", ")}`);
   schema.config = { variables };

@@ -113,11 +113,16 @@ export function nameConfigKeys(name: (key: string) => string): void {
   configKeyName = name;
 }
 
+/** A stack config key as messages name it: `tfe:token`, or `access-keys:tfeToken` in the provider plugin. */
+export function configKey(key: string): string {
+  return configKeyName(key);
+}
+
 /** "the argument connection.serverUrl, the stack config octopusdeploy:address (...), or the environment variable OCTOPUS_URL". */
 export function describeSources(spec: SettingSpec): string {
   const ways: string[] = [];
   if (spec.arg) ways.push(`the resource argument \`${spec.arg}\``);
-  if (spec.config) ways.push(`stack config (\`pulumi config set${spec.secret ? " --secret" : ""} ${configKeyName(spec.config)} <value>\`)`);
+  if (spec.config) ways.push(`stack config (\`pulumi config set${spec.secret ? " --secret" : ""} ${configKey(spec.config)} <value>\`)`);
   if (spec.env?.length) ways.push(`the environment variable${spec.env.length > 1 ? "s" : ""} ${spec.env.join(" or ")}`);
   if (ways.length <= 1) return ways.join("");
   return `${ways.slice(0, -1).join(", ")}, or ${ways[ways.length - 1]}`;

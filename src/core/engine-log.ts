@@ -25,9 +25,9 @@ function engineAddress(argv: readonly string[] = process.argv): string | undefin
 // The engine address a provider plugin was started with (its entry point says so: see setEngineAddress).
 let pluginEngine: string | undefined;
 
-/** The provider plugin's engine address, from its arguments (`pulumi-resource-access-keys <address>`). */
-export function setEngineAddress(args: readonly string[]): void {
-  pluginEngine = args.find((a) => /^[\w.[\]:-]+:\d+$/.test(a));
+/** The provider plugin's engine address (`pulumi-resource-access-keys [flags] <address>`, as its server reads it). */
+export function setEngineAddress(address: string | undefined): void {
+  pluginEngine = address && /^[\w.[\]:-]+:\d+$/.test(address) ? address : undefined;
   client = undefined;
 }
 

@@ -6,7 +6,7 @@
 
 import { createHash } from "node:crypto";
 import { ConfigurationError, HttpError } from "../core/errors";
-import { parseBaseUrl } from "../core/connection";
+import { configKey, parseBaseUrl } from "../core/connection";
 import type { SettingsContext } from "../core/connection";
 import { HttpClient, tlsFrom } from "../core/http";
 import type { TlsSettings } from "../core/http";
@@ -76,7 +76,7 @@ function pickValue(field: Field, arg: OpenStackConnectionArgs | undefined, ctx: 
 
 function ways(field: Field): string {
   const s = KEYSTONE_SETTINGS[field];
-  return [`connection.${field}`, ...(s.config ? [`stack config ${s.config}`] : []), ...s.env].join(", ");
+  return [`connection.${field}`, ...(s.config ? [`stack config ${configKey(s.config)}`] : []), ...s.env].join(", ");
 }
 
 /**
@@ -314,7 +314,7 @@ export class OpenStackSession {
       if (regions.length > 1) {
         throw new ConfigurationError(
           `the token's catalog has '${wanted}' compute endpoints in ${regions.length} regions (${regions.join(", ")}) and no region is set: ` +
-            "set the region (connection.region, openstack:region or OS_REGION_NAME), or connection.computeEndpoint.",
+            `set the region (connection.region, ${configKey("openstack:region")} or OS_REGION_NAME), or connection.computeEndpoint.`,
         );
       }
     }
@@ -323,7 +323,7 @@ export class OpenStackSession {
       throw new ConfigurationError(
         `no compute endpoint for interface '${wanted}'${this.settings.region ? ` in region '${this.settings.region}'` : ""} in the token's catalog` +
           `${offered.length ? ` (it offers: ${[...new Set(offered)].join(", ")})` : " (the catalog has no compute service)"}; ` +
-          "set the region (connection.region, openstack:region, OS_REGION_NAME), the interface, or connection.computeEndpoint.",
+          `set the region (connection.region, ${configKey("openstack:region")}, OS_REGION_NAME), the interface, or connection.computeEndpoint.`,
       );
     }
     const region = match.region ?? match.region_id;

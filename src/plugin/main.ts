@@ -24,6 +24,8 @@ const pulumiRoot = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
 const grpc = require(require.resolve("@grpc/grpc-js", { paths: [pulumiRoot] })) as typeof import("@grpc/grpc-js");
 const structproto = require(require.resolve("google-protobuf/google/protobuf/struct_pb", { paths: [pulumiRoot] }));
 const provproto = require("@pulumi/pulumi/proto/provider_pb");
+// How the server itself finds the engine's address among the plugin's arguments (flags skipped).
+const { parseArgs } = require("@pulumi/pulumi/provider/internals") as { parseArgs(args: string[]): { engineAddress?: string } | undefined };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 type Callback = (err: unknown, value?: unknown) => void;
@@ -42,7 +44,16 @@ export function serverFixes(server: Record<string, Handler>, provider: AccessKey
     checkConfig: (call, callback) => {
       try {
         const resp = new provproto.CheckResponse();
-        resp.setInputs(structproto.Struct.fromJavaScript(provider.checkConfig(call.request.getNews()?.toJavaScript() ?? {})));
+        const checked = provider.checkConfig(call.request.getNews()?.toJavaScript() ?? {});
+        resp.setInputs(structproto.Struct.fromJavaScript(checked.inputs));
+        resp.setFailuresList(
+          checked.failures.map((f) => {
+            const failure = new provproto.CheckFailure();
+            failure.setProperty(f.property);
+            failure.setReason(f.reason);
+            return failure;
+          }),
+        );
         callback(undefined, resp);
       } catch (e) {
         fail(callback, e);
@@ -89,7 +100,7 @@ export function start(args: string[]): Promise<void> {
   const schemaFile = path.join(__dirname, "schema.json");
   const schema = fs.existsSync(schemaFile) ? fs.readFileSync(schemaFile, "utf8") : undefined;
   nameConfigKeys((key) => `${PACKAGE}:${pluginConfigKey(key)}`);
-  setEngineAddress(args);
+  setEngineAddress(parseArgs(args)?.engineAddress);
   return serve(accessKeysProvider(version, schema), args);
 }
 

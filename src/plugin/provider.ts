@@ -52,6 +52,29 @@ export function stackConfigFromPlugin(values: Readonly<Record<string, unknown>>)
   return out;
 }
 
+/** The settings an engine may add to any provider's configuration. */
+const ENGINE_SETTINGS = new Set(["version", "pluginDownloadURL"]);
+
+/** What is wrong with a provider configuration: settings it does not know (a typo, say), values that are not text. */
+export function configFailures(values: Readonly<Record<string, unknown>>): provider.CheckFailure[] {
+  const known = STACK_CONFIG_KEYS.map(pluginConfigKey);
+  const failures: provider.CheckFailure[] = [];
+  for (const [key, raw] of Object.entries(values)) {
+    if (ENGINE_SETTINGS.has(key)) continue;
+    if (!known.includes(key)) {
+      const like = known.find((k) => k.toLowerCase() === key.toLowerCase());
+      failures.push({
+        property: key,
+        reason: `the ${PACKAGE} provider has no setting '${key}'${like ? `; did you mean '${like}' (\`${PACKAGE}:${like}\`)?` : ""}. Its settings: ${known.join(", ")}`,
+      });
+      continue;
+    }
+    const value = unwrapSecrets(raw);
+    if (value !== undefined && value !== null && typeof value !== "string") failures.push({ property: key, reason: `${PACKAGE}:${key} must be text (a string), not ${typeof value}` });
+  }
+  return failures;
+}
+
 /** The signature key and value of a secret in Pulumi's wire format. */
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
@@ -69,7 +92,31 @@ export function unwrapSecrets(v: unknown): unknown {
 }
 
 function unwrapProps(props: Record<string, unknown> | undefined): Record<string, any> {
-  return (unwrapSecrets(props ?? {}) as Record<string, any>) ?? {};
+  return unwrapSecrets(props ?? {}) as Record<string, any>;
+}
+
+/** Whether a value holds a wrapped secret anywhere in it. */
+function holdsSecret(v: unknown): boolean {
+  if (isSecretValue(v)) return true;
+  if (Array.isArray(v)) return v.some(holdsSecret);
+  if (typeof v === "object" && v !== null) return Object.values(v).some(holdsSecret);
+  return false;
+}
+
+/**
+ * The top-level properties to return as secrets: those the schema marks, and those that arrived
+ * holding a secret (a `pulumi.secret` name or description, say). A provider that accepts secrets
+ * must keep them itself: the engine marks nothing again for it.
+ */
+function secretKeys(names: ReadonlySet<string> | undefined, ...arrived: (Record<string, unknown> | undefined)[]): Set<string> {
+  const keys = new Set(names ?? []);
+  for (const props of arrived) for (const [k, v] of Object.entries(props ?? {})) if (holdsSecret(v)) keys.add(k);
+  return keys;
+}
+
+/** A plain copy without `undefined` values (which the server's Struct conversion refuses). */
+function definedOnly(props: Record<string, unknown> | undefined): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(props ?? {})) as Record<string, unknown>;
 }
 
 /** Which top-level properties the schema marks secret, per type token: inputs and outputs. */
@@ -125,8 +172,11 @@ async function run(urn: string, op: Parameters<typeof dispatch>[1], args: unknow
 export interface AccessKeysProvider extends provider.Provider {
   /** Takes the provider's configuration (stack config `access-keys:*`, or an explicit provider's arguments). */
   configure(values: Readonly<Record<string, unknown>>): void;
-  /** The provider's inputs as they are to be stored: its secret settings wrapped, even when set without `--secret`. */
-  checkConfig(news: Readonly<Record<string, unknown>>): Record<string, unknown>;
+  /**
+   * The provider's inputs as they are to be stored (its secret settings wrapped, even when set without
+   * `--secret`), and a failure for each setting it does not know or that is not text.
+   */
+  checkConfig(news: Readonly<Record<string, unknown>>): { inputs: Record<string, unknown>; failures: provider.CheckFailure[] };
   /** The settings that changed. A new setting never replaces the provider (nor so its resources): it is where the next operation connects. */
   diffConfig(olds: Readonly<Record<string, unknown>>, news: Readonly<Record<string, unknown>>): string[];
 }
@@ -141,7 +191,7 @@ export function accessKeysProvider(version: string, schema?: string): AccessKeys
     configure: (values) => {
       sharedHost.stackConfig = stackConfigFromPlugin(values);
     },
-    checkConfig: (news) => wrap({ ...news }, secrets[""]?.inputs) ?? {},
+    checkConfig: (news) => ({ inputs: wrap({ ...news }, secrets[""]?.inputs) ?? {}, failures: configFailures(news) }),
     diffConfig: (olds, news) => {
       const a = unwrapProps(olds);
       const b = unwrapProps(news);
@@ -152,12 +202,21 @@ export function accessKeysProvider(version: string, schema?: string): AccessKeys
       const plain = unwrapProps(news);
       const named = AUTO_NAMED.has(kind) && plain[LOGICAL_NAME] === undefined ? { ...plain, [LOGICAL_NAME]: parseUrn(urn).name } : plain;
       const result = await run(urn, "check", [unwrapProps(olds), named]);
-      return { ...result, inputs: wrap(result.inputs, secrets[typeOf(urn)]?.inputs) };
+      return { ...result, inputs: wrap(result.inputs, secretKeys(secrets[typeOf(urn)]?.inputs, news)) };
     },
     diff: (id, urn, olds, news) => run(urn, "diff", [id, unwrapProps(olds), unwrapProps(news)]),
     create: async (urn, inputs) => {
-      const result = await run(urn, "create", [unwrapProps(inputs)]);
-      return { ...result, outs: wrap(result.outs, secrets[typeOf(urn)]?.outputs) };
+      const keys = secretKeys(secrets[typeOf(urn)]?.outputs, inputs);
+      try {
+        const result = await run(urn, "create", [unwrapProps(inputs)]);
+        return { ...result, outs: wrap(result.outs, keys) };
+      } catch (error) {
+        // A half-made object (made, then its answer unusable): the engine records it with these
+        // properties, which the server converts as they are.
+        const failure = error as { id?: unknown; properties?: Record<string, unknown> };
+        if (failure && typeof failure === "object" && failure.id) failure.properties = wrap(definedOnly(failure.properties), keys);
+        throw error;
+      }
     },
     // `pulumi import` reads with the id alone: every resource's read works from its id and the
     // ambient connection (what `.get` does in TypeScript), and gives the inputs the import records.
@@ -165,11 +224,11 @@ export function accessKeysProvider(version: string, schema?: string): AccessKeys
       const result = await run(urn, "read", [id, unwrapProps(props)]);
       if (!result.id) return { id: "", props: {} }; // gone: the engine drops it from state
       const names = secrets[typeOf(urn)];
-      return { ...result, props: wrap(result.props, names?.outputs), inputs: wrap(result.inputs, names?.inputs) };
+      return { ...result, props: wrap(result.props, secretKeys(names?.outputs, props)), inputs: wrap(result.inputs, secretKeys(names?.inputs, props)) };
     },
     update: async (id, urn, olds, news) => {
       const result = await run(urn, "update", [id, unwrapProps(olds), unwrapProps(news)]);
-      return { ...result, outs: wrap(result.outs, secrets[typeOf(urn)]?.outputs) };
+      return { ...result, outs: wrap(result.outs, secretKeys(secrets[typeOf(urn)]?.outputs, news)) };
     },
     delete: (id, urn, props) => run(urn, "delete", [id, unwrapProps(props)]),
   };

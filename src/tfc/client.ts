@@ -6,7 +6,7 @@
 
 import { createHash } from "node:crypto";
 import { AccessKeysError, ConfigurationError, HttpError } from "../core/errors";
-import { describeSources, missingSetting, movedError, parseBaseUrl, resolveSetting, sameEndpoint } from "../core/connection";
+import { configKey, describeSources, missingSetting, movedError, parseBaseUrl, resolveSetting, sameEndpoint } from "../core/connection";
 import { endpointMoved } from "../core/provider";
 import type { SettingSpec, SettingsContext } from "../core/connection";
 import { HttpClient, tlsFrom } from "../core/http";
@@ -45,7 +45,7 @@ export function resolveTfcSettings(resource: string, arg: TfcConnectionArgs | un
   let base: URL;
   if (arg?.address?.trim()) base = parseBaseUrl(resource, "HCP Terraform address", arg.address.trim(), "the resource argument connection.address");
   else if (arg?.hostname?.trim()) base = hostUrl(resource, arg.hostname.trim(), "the resource argument connection.hostname");
-  else if (ctx.stackConfig["tfe:hostname"]?.trim()) base = hostUrl(resource, ctx.stackConfig["tfe:hostname"].trim(), "stack config tfe:hostname");
+  else if (ctx.stackConfig["tfe:hostname"]?.trim()) base = hostUrl(resource, ctx.stackConfig["tfe:hostname"].trim(), `stack config ${configKey("tfe:hostname")}`);
   else if (ctx.env.TFE_ADDRESS?.trim()) base = parseBaseUrl(resource, "HCP Terraform address", ctx.env.TFE_ADDRESS.trim(), "the environment (TFE_ADDRESS)");
   else if (ctx.env.TFE_HOSTNAME?.trim()) base = hostUrl(resource, ctx.env.TFE_HOSTNAME.trim(), "the environment (TFE_HOSTNAME)");
   else base = new URL(`https://${DEFAULT_HOSTNAME}`);
@@ -204,7 +204,7 @@ export class TfcClient {
         "FORBIDDEN",
         `HCP Terraform answered 404 for SSH key ${id}, and ${why}, so whether the key still exists cannot be told; it was kept in the state. ` +
           "This happens with an organization token (it can never manage SSH keys) or a team token whose team lacks the \"Manage VCS settings\" permission: " +
-          "refresh with a user token, or a team token with that permission (connection.token, tfe:token or TFE_TOKEN)",
+          `refresh with a user token, or a team token with that permission (connection.token, ${configKey("tfe:token")} or TFE_TOKEN)`,
       );
     if (!organization) throw cannotTell("the state does not say which organization it was in");
     let keys: SshKeyData[];

@@ -49,6 +49,8 @@ export interface TfcSshKeyOutputs extends TfcSshKeyInputs {
   keyType: string;
   /** The API address the key lives at; absent in states written before it was recorded. */
   endpoint?: string;
+  /** Read by id alone (`pulumi import`, `.get`): its key text is not known until the program gives it. */
+  imported?: boolean;
 }
 
 const ADOPT_RULE = "adopt must be true (adopt the key named `name`) or the id of the key to adopt (sshkey-...)";
@@ -149,6 +151,15 @@ export function outputsFrom(inputs: TfcSshKeyInputs, key: SshKeyData, organizati
   };
 }
 
+/** Whether `organization`'s key list holds the key `id` (named `name`); false when it cannot be listed. */
+async function holdsKey(client: TfcClient, organization: string, id: string, name: unknown): Promise<boolean> {
+  try {
+    return (await client.sshKeyNames(organization).named(String(name ?? ""))).some((h) => h.id === id);
+  } catch {
+    return false;
+  }
+}
+
 /** The organization (and endpoint) of a key read by id alone, when the connection's organization holds it. */
 async function placeOf(client: TfcClient, key: SshKeyData, old: TfcSshKeyOutputs, ctx: OperationContext): Promise<{ organization?: string; endpoint?: string }> {
   let organization: string | undefined;
@@ -157,9 +168,8 @@ async function placeOf(client: TfcClient, key: SshKeyData, old: TfcSshKeyOutputs
   } catch {
     return {};
   }
-  if (!organization) return {};
-  const holders = await client.sshKeyNames(organization).named(key.attributes.name);
-  return holders.some((h) => h.id === key.id) ? { organization, endpoint: tfcEndpoint(client.settings) } : {};
+  if (!organization || !(await holdsKey(client, organization, key.id, key.attributes.name))) return {};
+  return { organization, endpoint: tfcEndpoint(client.settings) };
 }
 
 /** The provider implementation, run in the Pulumi provider host. */
@@ -196,10 +206,13 @@ export const tfcSshKeyImpl: ResourceImpl = {
     }
     // Another HCP Terraform or Terraform Enterprise in the `connection` argument: a new key there.
     const moved = await tfcMoved(ctx.resource, _id, olds, news, ctx);
-    // A key taken over by `pulumi import` (or a state that kept nothing of it) has no key text nor
-    // fingerprint, and HCP Terraform never returns them: as with `adopt`, the first update records the
-    // declared key, with a warning, rather than replace a key that workspaces may use by its id.
-    const unknownKey = olds.privateKey === undefined && olds.fingerprint === undefined;
+    // A key taken over by `pulumi import` has no key text nor fingerprint, and HCP Terraform never
+    // returns them: as with `adopt`, the first update records the declared key, with a warning, rather
+    // than replace a key that workspaces may use by its id.
+    const imported = olds.imported === true;
+    const unknownKey = imported && olds.privateKey === undefined && olds.fingerprint === undefined;
+    // Imported without an organization in reach: the declared one is no move if it holds the key.
+    const placed = imported && olds.organization === undefined && organization !== undefined && (await holdsKey(tfcClientAt(ctx.resource, _id, olds.endpoint, news.connection, ctx), organization, _id, olds.name));
     if (unknownKey && typeof news.privateKey === "string") {
       await warn(
         `TfcSshKey: HCP Terraform never returns a key's text, so the privateKey given for ${_id} ('${String(olds.name ?? "")}') is recorded without being checked against the key it holds. ` +
@@ -211,7 +224,7 @@ export const tfcSshKeyImpl: ResourceImpl = {
       // A create that made the key and then failed kept no private key (secrets are never in an
       // error): the fingerprint it kept says whether the declared key is the one uploaded.
       { name: "privateKey", replaces: !unknownKey, equal: (a, b) => (a === undefined && typeof olds.fingerprint === "string" ? fingerprintOf(b) === olds.fingerprint : comparableKeyText(a) === comparableKeyText(b)) },
-      { name: "organization", replaces: true },
+      { name: "organization", replaces: true, equal: (a, b) => a === b || placed },
       { name: "connection" },
     ]);
     if (moved) return { ...result, changes: true, replaces: [...new Set([...(result.replaces ?? []), "connection"])] };
@@ -291,7 +304,7 @@ export const tfcSshKeyImpl: ResourceImpl = {
     // A read by id alone (`pulumi import`, `.get`): HCP Terraform's answer names no organization. The
     // connection's organization is recorded (with where the key lives) when its key list holds this
     // key, so the first `up` of the imported key is not a move to "another" organization.
-    const place = old.sshKeyId || old.organization ? {} : await placeOf(client, key, old, ctx);
+    const place = old.sshKeyId || old.organization ? {} : { ...(await placeOf(client, key, old, ctx)), imported: true };
     return { id, props: { ...old, ...place, name: key.attributes.name, sshKeyId: key.id }, inputs };
   },
 

@@ -128,6 +128,12 @@ describe("end to end: the YAML example through the provider plugin", function ()
     const failed = await stack.run(["refresh", "--yes", "--skip-preview"], noToken);
     assert.notEqual(failed.code, 0);
     assert.match(up.output + failed.output, /no HCP Terraform API token is set.*pulumi config set --secret access-keys:tfeToken/);
+    // A setting the provider does not know is an error naming the one meant, before anything runs.
+    await stack.setConfig("access-keys:tfetoken", "x", true);
+    const typo = await stack.run(["preview"]);
+    assert.notEqual(typo.code, 0);
+    assert.match(typo.output, /has no setting 'tfetoken'; did you mean 'tfeToken'/);
+    await stack.must(["config", "rm", "access-keys:tfetoken"]);
     await stack.up();
   });
 

@@ -84,11 +84,20 @@ describe("provider plugin: the same resources by type token", () => {
     });
 
     it("keeps secret settings secret even when set without --secret, and a changed setting never replaces the provider", () => {
-      const checked = withSchema.checkConfig({ tfeToken: "t", tfeOrganization: "org" });
-      assert.ok(isSecret(checked.tfeToken));
-      assert.equal(checked.tfeOrganization, "org");
+      const checked = withSchema.checkConfig({ tfeToken: "t", tfeOrganization: "org", version: "0.1.0" });
+      assert.ok(isSecret(checked.inputs.tfeToken));
+      assert.equal(checked.inputs.tfeOrganization, "org");
+      assert.deepEqual(checked.failures, []);
       assert.deepEqual(withSchema.diffConfig({ tfeToken: secret("a"), tfeOrganization: "org" }, { tfeToken: "b", tfeOrganization: "org" }), ["tfeToken"]);
       assert.deepEqual(withSchema.diffConfig({ tfeToken: secret("a") }, { tfeToken: "a" }), []);
+    });
+
+    it("refuses a setting it does not know, suggesting the one meant, and a value that is not text", () => {
+      const { failures } = withSchema.checkConfig({ tfetoken: "t", octopusUrl: "https://o", tfeOrganization: secret(3) });
+      assert.deepEqual(failures.map((f) => f.property), ["tfetoken", "octopusUrl", "tfeOrganization"]);
+      assert.match(failures[0]!.reason, /has no setting 'tfetoken'; did you mean 'tfeToken' \(`access-keys:tfeToken`\)\?/);
+      assert.match(failures[1]!.reason, /has no setting 'octopusUrl'\. Its settings: octopusAddress, /);
+      assert.match(failures[2]!.reason, /access-keys:tfeOrganization must be text/);
     });
 
     it("unwraps secrets deeply", () => {
@@ -118,6 +127,14 @@ describe("provider plugin: the same resources by type token", () => {
           assert.ok(isSecret(read.inputs.privateKey));
           await withSchema.delete!(created.id, u, created.outs);
           assert.equal(tfc.state.sshKeys.size, 0);
+          // A value the program made secret stays secret, whatever the schema says of its property.
+          const named = await withSchema.check!(u, {}, { privateKey: key.privateKey, name: secret("secret-name") });
+          assert.ok(isSecret(named.inputs.name));
+          const made = await withSchema.create!(u, named.inputs);
+          assert.ok(isSecret(made.outs.name));
+          assert.ok(isSecret((await withSchema.read!(made.id, u, made.outs)).props.name));
+          assert.ok(isSecret((await withSchema.update!(made.id, u, made.outs, named.inputs)).outs.name));
+          await withSchema.delete!(made.id, u, made.outs);
         });
       });
     });

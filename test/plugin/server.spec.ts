@@ -50,4 +50,21 @@ describe("provider plugin over gRPC", function () {
     await host.delete(urn, created.id, created.properties);
     assert.equal(tfc.state.sshKeys.has(created.id), false);
   });
+
+  it("a half-made create (the key made, its answer unusable) fails with the key's id, not a hang", async () => {
+    const urn = "urn:pulumi:dev::keys::access-keys:tfc:SshKey::half";
+    const checked = await host.check(urn, {}, { privateKey: key.privateKey });
+    tfc.faults.script({ method: "POST", fault: { kind: "rewrite-after", rewrite: () => ({ unexpected: true }) } });
+    const failure = await host.create(urn, checked.inputs).then(
+      () => assert.fail("the create succeeded"),
+      (e: { code?: number; details?: string; metadata?: { get(k: string): unknown[] } }) => e,
+    );
+    const made = [...tfc.state.sshKeys.values()].find((k) => k.name === checked.inputs.name);
+    assert.ok(made, "the key was made");
+    // The engine records the object from the detail the server packs with its id (ErrorResourceInitFailed).
+    const detail = Buffer.concat((failure.metadata?.get("grpc-status-details-bin") ?? []) as Buffer[]).toString("latin1");
+    assert.ok(detail.includes("pulumirpc.ErrorResourceInitFailed") && detail.includes(made.id), `no init-failed detail with ${made.id}: ${failure.details}`);
+    assert.doesNotMatch(detail, /PRIVATE KEY/);
+    tfc.state.sshKeys.delete(made.id);
+  });
 });

@@ -315,6 +315,52 @@ describe("TfcSshKey provider (emulator)", () => {
       const e = await failing(() => provider.read!("sshkey-missing", { connection: conn() }));
       assert.match(e.message, /HCP Terraform has no SSH key 'sshkey-missing', or this token cannot see it/);
     });
+
+    it("import: a read by id alone records the organization that holds the key; the first update records the declared key, in place, with a warning", async () => {
+      const id = await madeElsewhere("imported-key");
+      await withEnv({ ...NO_TFE_ENV, TFE_ORGANIZATION: tfc.organization }, async () => {
+        const read = await provider.read!(id, { connection: conn() });
+        assert.equal(read.props!.organization, tfc.organization);
+        assert.equal(read.props!.imported, true);
+        const declared = { ...read.inputs!, privateKey: key.privateKey, connection: conn() };
+        const { result: diff, text } = await captureWarnings(() => provider.diff!(id, read.props!, declared));
+        assert.equal(diff.changes, true);
+        assert.deepEqual(diff.replaces ?? [], [], "an imported key is not replaced for the key text no service returns");
+        assert.match(text, /recorded without being checked/);
+        const updated = await provider.update!(id, read.props!, declared);
+        assert.equal(updated.outs!.fingerprint, key.fingerprint);
+        assert.equal(updated.outs!.imported, undefined);
+        assert.ok(tfc.state.sshKeys.has(id));
+        // From then on the key text is known: another key is a new key, as for every key.
+        assert.deepEqual((await provider.diff!(id, updated.outs!, { ...declared, privateKey: other.privateKey })).replaces, ["privateKey"]);
+      });
+    });
+
+    it("import without an organization in reach: none recorded; the declared one is no move when it holds the key, a move when it does not", async () => {
+      const id = await madeElsewhere("imported-unplaced");
+      await withEnv(NO_TFE_ENV, async () => {
+        const read = await provider.read!(id, { connection: conn() });
+        assert.equal(read.props!.organization, undefined);
+        const declared = { ...read.inputs!, organization: tfc.organization, privateKey: key.privateKey, connection: conn() };
+        const { result: diff } = await captureWarnings(() => provider.diff!(id, read.props!, declared));
+        assert.deepEqual(diff.replaces ?? [], []);
+        const elsewhere = await provider.diff!(id, read.props!, { ...declared, organization: "another-org" });
+        assert.ok(elsewhere.replaces?.includes("organization"));
+      });
+      // An organization whose key list cannot be read records nothing, and the read still works.
+      await withEnv({ ...NO_TFE_ENV, TFE_ORGANIZATION: "no-such-org" }, async () => {
+        const read = await provider.read!(id, { connection: conn() });
+        assert.equal(read.props!.organization, undefined);
+      });
+    });
+
+    it("a state that kept neither key text nor fingerprint, and was not imported, is replaced for a declared key", async () => {
+      const args = inputs();
+      const created = await provider.create(args);
+      const { privateKey: _k, fingerprint: _f, ...kept } = created.outs!;
+      assert.deepEqual((await provider.diff!(created.id, kept, args)).replaces, ["privateKey"]);
+      await provider.delete(created.id, created.outs!);
+    });
   });
 
   it("a create whose answer is lost is not duplicated", async () => {

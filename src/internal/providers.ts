@@ -19,6 +19,9 @@ const IMPLEMENTATIONS: Readonly<Record<string, () => ResourceImpl>> = {
   "index:SshKeyPair": () => require("../local/ssh-key-pair").sshKeyPairImpl,
 };
 
+/** Every resource kind this version serves (`<module>:<Type>`). */
+export const KINDS: readonly string[] = Object.keys(IMPLEMENTATIONS);
+
 /** The dispatcher, loaded with the first operation (it brings the redaction and error handling). */
 function runOperation(...args: Parameters<typeof import("../core/provider").runOperation>): Promise<unknown> {
   return require("../core/provider").runOperation(...args);

@@ -36,15 +36,26 @@ export function serverFixes(server: Record<string, Handler>, provider: AccessKey
   const read = server.read!.bind(server);
   const configure = server.configure!.bind(server);
   const fail = (callback: Callback, e: unknown) => callback({ code: grpc.status.UNKNOWN, details: e instanceof Error ? e.message : String(e) });
+  /** Answers with what `build` makes, or with its error. */
+  const answer = (callback: Callback, build: () => unknown) => {
+    let response: unknown;
+    try {
+      response = build();
+    } catch (e) {
+      fail(callback, e);
+      return;
+    }
+    callback(undefined, response);
+  };
   const fixes: Record<string, Handler> = {
     read: (call, callback) => {
       if (!call.request.getProperties()) call.request.setProperties(structproto.Struct.fromJavaScript({}));
       read(call, callback);
     },
-    checkConfig: (call, callback) => {
-      try {
-        const resp = new provproto.CheckResponse();
+    checkConfig: (call, callback) =>
+      answer(callback, () => {
         const checked = provider.checkConfig(call.request.getNews()?.toJavaScript() ?? {});
+        const resp = new provproto.CheckResponse();
         resp.setInputs(structproto.Struct.fromJavaScript(checked.inputs));
         resp.setFailuresList(
           checked.failures.map((f) => {
@@ -54,27 +65,20 @@ export function serverFixes(server: Record<string, Handler>, provider: AccessKey
             return failure;
           }),
         );
-        callback(undefined, resp);
-      } catch (e) {
-        fail(callback, e);
-      }
-    },
-    diffConfig: (call, callback) => {
-      try {
+        return resp;
+      }),
+    diffConfig: (call, callback) =>
+      answer(callback, () => {
         const changed = provider.diffConfig(call.request.getOlds()?.toJavaScript() ?? {}, call.request.getNews()?.toJavaScript() ?? {});
         const resp = new provproto.DiffResponse();
         resp.setChanges(changed.length ? provproto.DiffResponse.DiffChanges.DIFF_SOME : provproto.DiffResponse.DiffChanges.DIFF_NONE);
         resp.setDiffsList(changed);
-        callback(undefined, resp);
-      } catch (e) {
-        fail(callback, e);
-      }
-    },
+        return resp;
+      }),
+    // The engine sends `args` (typed values, secrets wrapped); `variables` (`access-keys:config:<key>`) is the older form.
     configure: (call, callback) => {
       try {
-        const args = call.request.getArgs()?.toJavaScript();
-        const variables = Object.fromEntries(call.request.getVariablesMap().entries());
-        provider.configure(args ?? variables);
+        provider.configure(call.request.getArgs()?.toJavaScript() ?? Object.fromEntries(call.request.getVariablesMap().entries()));
       } catch (e) {
         fail(callback, e);
         return;

@@ -13,23 +13,16 @@
 import type * as provider from "@pulumi/pulumi/provider";
 import { STACK_CONFIG_KEYS } from "../core/connection";
 import type { StackConfig } from "../core/connection";
+import { jsonEqual } from "../core/json";
 import { LOGICAL_NAME } from "../core/resource-options";
-import { dispatch, sharedHost } from "../internal/providers";
+import { KINDS, dispatch, sharedHost } from "../internal/providers";
+import { SECRET_SIG_KEY, SECRET_SIG_VALUE } from "../recovery/state";
 
 /** The package name of the plugin, the first part of every type token. */
 export const PACKAGE = "access-keys";
 
-/** The type tokens the plugin serves, and the kind each one runs. */
-export const TOKENS: Readonly<Record<string, string>> = {
-  "access-keys:octopus:SshAccount": "octopus:SshAccount",
-  "access-keys:octopus:ApiKey": "octopus:ApiKey",
-  "access-keys:tfc:SshKey": "tfc:SshKey",
-  "access-keys:nova:Keypair": "nova:Keypair",
-  "access-keys:index:SshKeyPair": "index:SshKeyPair",
-};
-
-/** Kinds whose `name` is auto-named from the logical name. */
-const AUTO_NAMED = new Set(["octopus:SshAccount", "tfc:SshKey", "nova:Keypair"]);
+/** The type tokens the plugin serves (`access-keys:<kind>`), and the kind each one runs. */
+export const TOKENS: Readonly<Record<string, string>> = Object.fromEntries(KINDS.map((kind) => [`${PACKAGE}:${kind}`, kind]));
 
 /** The plugin's own config key for a stack config key of the dynamic resources: `octopusdeploy:apiKey` → `octopusApiKey`. */
 export function pluginConfigKey(stackKey: string): string {
@@ -46,7 +39,7 @@ export function stackConfigFromPlugin(values: Readonly<Record<string, unknown>>)
   const out: Record<string, string> = {};
   for (const stackKey of STACK_CONFIG_KEYS) {
     const key = pluginConfigKey(stackKey);
-    const value = unwrapSecrets(values[key] ?? values[`${PACKAGE}:config:${key}`] ?? values[`${PACKAGE}:${key}`]);
+    const value = unwrapSecrets(values[key] ?? values[`${PACKAGE}:config:${key}`]);
     if (typeof value === "string" && value.trim() !== "") out[stackKey] = value;
   }
   return out;
@@ -75,12 +68,9 @@ export function configFailures(values: Readonly<Record<string, unknown>>): provi
   return failures;
 }
 
-/** The signature key and value of a secret in Pulumi's wire format. */
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-
+/** A secret as the engine sends it to a provider that accepts secrets: `{ <sig>: <secret sig>, value }`. */
 function isSecretValue(v: unknown): v is { value: unknown } {
-  return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
+  return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG_VALUE;
 }
 
 /** The value with every wrapped secret in it replaced by the value it wraps. */
@@ -130,23 +120,20 @@ interface SchemaShape {
   provider?: { inputProperties?: object };
 }
 
-/** The secret properties of every resource (by type token) and of the provider (key `""`), from the schema. */
-function secretNames(schema: string | undefined): Record<string, SecretNames> {
-  const out: Record<string, SecretNames> = {};
-  if (!schema) return out;
-  const parsed = JSON.parse(schema) as SchemaShape;
+/** The secret properties of every resource (by type token) and the provider's secret settings, from the schema. */
+function secretNames(schema: string | undefined): { resources: Record<string, SecretNames>; config: ReadonlySet<string> } {
+  const parsed = (schema ? JSON.parse(schema) : {}) as SchemaShape;
   const secret = (props: object | undefined) =>
     new Set(Object.entries(props ?? {}).filter(([, p]) => (p as { secret?: boolean }).secret).map(([k]) => k));
-  for (const [token, r] of Object.entries(parsed.resources ?? {})) out[token] = { inputs: secret(r.inputProperties), outputs: secret(r.properties) };
-  const config = secret(parsed.provider?.inputProperties);
-  out[""] = { inputs: config, outputs: config };
-  return out;
+  const resources: Record<string, SecretNames> = {};
+  for (const [token, r] of Object.entries(parsed.resources ?? {})) resources[token] = { inputs: secret(r.inputProperties), outputs: secret(r.properties) };
+  return { resources, config: secret(parsed.provider?.inputProperties) };
 }
 
 function wrap(props: Record<string, unknown> | undefined, names: ReadonlySet<string> | undefined): Record<string, unknown> | undefined {
   if (!props || !names?.size) return props;
   return Object.fromEntries(
-    Object.entries(props).map(([k, v]) => [k, names.has(k) && v !== undefined && v !== null && !isSecretValue(v) ? { [SIG_KEY]: SECRET_SIG, value: v } : v]),
+    Object.entries(props).map(([k, v]) => [k, names.has(k) && v !== undefined && v !== null && !isSecretValue(v) ? { [SECRET_SIG_KEY]: SECRET_SIG_VALUE, value: v } : v]),
   );
 }
 
@@ -183,7 +170,7 @@ export interface AccessKeysProvider extends provider.Provider {
 
 /** The plugin's provider: every operation of every resource type, from the one implementation. */
 export function accessKeysProvider(version: string, schema?: string): AccessKeysProvider {
-  const secrets = secretNames(schema);
+  const { resources: secrets, config: secretSettings } = secretNames(schema);
   const typeOf = (urn: string) => parseUrn(urn).type;
   return {
     version,
@@ -191,16 +178,16 @@ export function accessKeysProvider(version: string, schema?: string): AccessKeys
     configure: (values) => {
       sharedHost.stackConfig = stackConfigFromPlugin(values);
     },
-    checkConfig: (news) => ({ inputs: wrap({ ...news }, secrets[""]?.inputs) ?? {}, failures: configFailures(news) }),
+    checkConfig: (news) => ({ inputs: wrap({ ...news }, secretSettings) ?? {}, failures: configFailures(news) }),
     diffConfig: (olds, news) => {
       const a = unwrapProps(olds);
       const b = unwrapProps(news);
-      return [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k])).sort();
+      return [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => !jsonEqual(a[k], b[k])).sort();
     },
     check: async (urn, olds, news) => {
-      const kind = kindOf(urn);
+      // The logical name for kinds that auto-name (the others' check drops it, as for the classes).
       const plain = unwrapProps(news);
-      const named = AUTO_NAMED.has(kind) && plain[LOGICAL_NAME] === undefined ? { ...plain, [LOGICAL_NAME]: parseUrn(urn).name } : plain;
+      const named = plain[LOGICAL_NAME] === undefined ? { ...plain, [LOGICAL_NAME]: parseUrn(urn).name } : plain;
       const result = await run(urn, "check", [unwrapProps(olds), named]);
       return { ...result, inputs: wrap(result.inputs, secretKeys(secrets[typeOf(urn)]?.inputs, news)) };
     },

@@ -7,6 +7,7 @@ import type { TfcEmulator } from "../../src/emulators/tfc";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { STACK_CONFIG_KEYS } from "../../src/core/connection";
+import { LOGICAL_NAME } from "../../src/core/resource-options";
 import { resetSharedHost } from "../../src/internal/providers";
 import { accessKeysProvider, parseUrn, pluginConfigKey, stackConfigFromPlugin, unwrapSecrets } from "../../src/plugin/provider";
 import { generateKeyPair } from "../../src/ssh/keys";
@@ -28,6 +29,12 @@ describe("provider plugin: the same resources by type token", () => {
   it("reads a URN's own type (after parent types) and name", () => {
     assert.deepEqual(parseUrn("urn:pulumi:dev::keys::my:index:Component$access-keys:tfc:SshKey::modules"), { type: "access-keys:tfc:SshKey", name: "modules" });
     assert.throws(() => parseUrn("nonsense"), /is not a resource URN/);
+  });
+
+  it("gives the logical name only to kinds that auto-name: the others keep inputs as declared", async () => {
+    const checked = await provider.check!(urn("access-keys:index:SshKeyPair", "deploy"), {}, { keyAlgorithm: "ed25519" });
+    assert.equal(checked.inputs.keyAlgorithm, "ed25519");
+    assert.equal(LOGICAL_NAME in checked.inputs, false);
   });
 
   it("refuses a type it does not serve, naming the ones it does", async () => {

@@ -261,11 +261,16 @@ export async function scanForSecrets(stack: PulumiStack, secrets: readonly strin
   return found;
 }
 
-/** A project directory inside this checkout (so the program resolves the package and the SDK), removed by the caller. */
-export function makeProjectDir(name: string, program: string): string {
+/** An empty project directory inside this checkout (so a program resolves the package and the SDK). */
+function newProjectDir(name: string): string {
   const base = path.join(REPO_ROOT, ".e2e");
   fs.mkdirSync(base, { recursive: true });
-  const dir = fs.mkdtempSync(path.join(base, `${name}-`));
+  return fs.mkdtempSync(path.join(base, `${name}-`));
+}
+
+/** A project directory inside this checkout (so the program resolves the package and the SDK), removed by the caller. */
+export function makeProjectDir(name: string, program: string): string {
+  const dir = newProjectDir(name);
   fs.writeFileSync(path.join(dir, "Pulumi.yaml"), `name: ${name}\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n`);
   fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name, private: true, main: "index.ts" }));
   fs.writeFileSync(path.join(dir, "index.ts"), program);
@@ -274,9 +279,7 @@ export function makeProjectDir(name: string, program: string): string {
 
 /** The YAML example (examples/yaml) in a project directory of its own, its plugin path pointing at this checkout's bin. */
 export function makeYamlProjectDir(name: string, yaml: string = fs.readFileSync(path.join(REPO_ROOT, "examples", "yaml", "Pulumi.yaml"), "utf8")): string {
-  const base = path.join(REPO_ROOT, ".e2e");
-  fs.mkdirSync(base, { recursive: true });
-  const dir = fs.mkdtempSync(path.join(base, `${name}-`));
+  const dir = newProjectDir(name);
   fs.writeFileSync(path.join(dir, "Pulumi.yaml"), yaml.replace(/^(\s*path:\s*)\.\.\/\.\.\/bin\s*$/m, `$1${path.join(REPO_ROOT, "bin")}`));
   return dir;
 }

@@ -329,6 +329,9 @@ describe("NovaKeypair provider (emulator)", () => {
       const read = await provider.read!(name, { connection: conn() });
       assert.equal(read.id, name);
       assert.equal(read.props!.fingerprint, held.md5Fingerprint);
+      // What `pulumi import` records as the inputs: the pair as Nova holds it, under its own name.
+      assert.equal(read.inputs!.name, name);
+      assert.equal(read.inputs!.publicKey, held.publicKey.trim());
       assert.ok(read.props!.userId);
       const e = await failing(() => provider.read!("nope", { connection: conn() }));
       assert.match(e.message, /there is no key pair named 'nope' for this user/);

@@ -161,6 +161,21 @@ describe("OctopusApiKey provider (emulator)", () => {
     assert.match(e.message, /Users-1 has no API key 'apikeys-nope' that these credentials can see/);
   });
 
+  it("import: a key read by id alone is kept, its empty value said in a warning; a made key whose value was lost is replaced", async () => {
+    const emulator = emu.get();
+    created.push(emulator.createApiKey("Users-1", "imported by id"));
+    const id = [...emulator.state.apiKeys.values()].find((k) => k.Purpose === "imported by id")!.Id;
+    const read = await provider.read!(id, { connection: byKey() });
+    assert.equal(read.props!.imported, true);
+    const declared = { ...read.inputs!, connection: byKey() };
+    const { result: kept, text } = await captureWarnings(() => provider.diff(id, read.props!, declared));
+    assert.equal(kept.replaces, undefined);
+    assert.match(text, /was imported: Octopus shows a key's value only to whoever makes it/);
+    // The same state without the mark is a key this stack made and lost the value of: useless, replaced.
+    const { imported: _i, ...lost } = read.props!;
+    assert.deepEqual((await provider.diff(id, lost, declared)).replaces, ["apiKey"]);
+  });
+
   it("refresh after an out-of-band revocation drops the resource", async () => {
     const result = await provider.create({ purpose: "to revoke", connection: byKey() });
     emu.get().state.apiKeys.delete(result.id);
